@@ -1,0 +1,251 @@
+// SQL-callable tenant-context functions: the trusted setter, the token setter, and the readers
+// that generated policies call on every row.
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+}
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "context/context_state.hpp"
+#include "context/org_role.hpp"
+#include "context/role_datum_pg.hpp"
+#include "core/error.hpp"
+#include "core/uuid.hpp"
+#include "pg/as_user.hpp"
+#include "pg/clock.hpp"
+#include "pg/datum.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi.hpp"
+
+namespace tenancy::pg {
+
+namespace {
+
+// What the catalog says about an organization and, optionally, a user's membership in it.
+struct Membership {
+  bool organization_live = false;     // exists and is not soft-deleted
+  std::optional<OrgRole> member_role;  // the active user's active membership role
+};
+
+// One query answers both questions; every operator and type is schema-qualified because it
+// runs as the tables' owner under the caller's search_path.
+constexpr const char kMembershipSql[] =
+    "SELECT (SELECT CAST(m.role AS pg_catalog.text)"
+    "          FROM tenancy.organization_members m"
+    "          JOIN tenancy.users u ON u.id OPERATOR(pg_catalog.=) m.user_id"
+    "         WHERE m.organization_id OPERATOR(pg_catalog.=) o.id"
+    "           AND m.user_id OPERATOR(pg_catalog.=) $2"
+    "           AND m.deleted_at IS NULL AND u.deleted_at IS NULL AND u.is_active)"
+    "  FROM tenancy.organizations o"
+    " WHERE o.id OPERATOR(pg_catalog.=) $1 AND o.deleted_at IS NULL";
+
+// The owner of tenancy.organizations, whose rights the membership lookup uses.
+Oid tables_owner() {
+  return pg_call([] {
+    const Oid relation = get_relname_relid("organizations", get_namespace_oid("tenancy", false));
+    if (!OidIsValid(relation)) {
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                      errmsg("table tenancy.organizations is missing; reinstall the extension")));
+    }
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relation));
+    if (!HeapTupleIsValid(tuple)) {
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                      errmsg("table tenancy.organizations is missing; reinstall the extension")));
+    }
+    const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
+  });
+}
+
+// Reads the organization and membership rows through SPI, as the tables' owner.
+Membership look_up_membership(const Uuid &org_id, const std::optional<Uuid> &user_id) {
+  static SpiStatement statement(kMembershipSql, {UUIDOID, UUIDOID});
+  const Oid owner = tables_owner();
+  Membership membership;
+  SpiConnection spi;
+  {
+    AsUser as_owner(owner);
+    const Datum arguments[2] = {uuid_datum(org_id), user_id ? uuid_datum(*user_id) : Datum(0)};
+    const char nulls[3] = {' ', user_id ? ' ' : 'n', '\0'};
+    SpiCursorReader reader(statement, arguments, nulls, {TEXTOID}, 2);
+    reader.for_each([&](const SpiRow &row) {
+      membership.organization_live = true;
+      if (!row.nulls[0]) membership.member_role = parse_org_role(text_from_datum(row.values[0]));
+    });
+  }
+  spi.finish();
+  return membership;
+}
+
+// Sets one setting through PostgreSQL's own machinery, transaction-local or for the session.
+void apply_setting(const char *name, const std::string &value, GucContext context, bool is_local) {
+  pg_call([&] {
+    (void)set_config_option(name, value.c_str(), context, PGC_S_SESSION,
+                            is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET, true, 0, false);
+  });
+}
+
+// The refusal every lookup failure shares, so a missing org and a foreign one look alike.
+[[noreturn]] void refuse_membership(const Uuid &org_id, const std::optional<Uuid> &user_id) {
+  if (!user_id) {
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "organization " + format_uuid(org_id) + " does not exist");
+  }
+  throw Error(sqlstate::kInsufficientPrivilege,
+              "user " + format_uuid(*user_id) + " is not an active member of organization " +
+                  format_uuid(org_id) + ", or it does not exist");
+}
+
+// The context in force at this statement's start.
+TenantContext statement_context() { return current_tenant_context(statement_unix_microseconds()); }
+
+// A uuid Datum from 16 context bytes, or SQL NULL.
+Datum uuid_or_null(FunctionCallInfo fcinfo, const uint8_t *bytes) {
+  if (bytes == nullptr) PG_RETURN_NULL();
+  Uuid uuid;
+  std::copy(bytes, bytes + 16, uuid.bytes.begin());
+  return uuid_datum(uuid);
+}
+
+}  // namespace
+
+}  // namespace tenancy::pg
+
+using tenancy::Error;
+using tenancy::OrgRole;
+using tenancy::TenantContext;
+using tenancy::Uuid;
+namespace sqlstate = tenancy::sqlstate;
+namespace tpg = tenancy::pg;
+
+// set_context(org_id, user_id, role, is_local): the trusted setter (EXECUTE revoked from PUBLIC).
+TENANCY_FUNCTION(tenancy_set_context) {
+  tpg::require_argument(fcinfo, 0, "org_id");
+  tpg::require_argument(fcinfo, 3, "is_local");
+  if (tenancy::signed_context_required() && !superuser()) {
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "tenancy.require_signed_context is on, so only a signed token can set the tenant "
+                "context",
+                "", "Use SET LOCAL tenancy.context_token = '<token>' or tenancy.set_context_token().");
+  }
+  const Uuid org_id = tpg::uuid_arg(fcinfo, 0);
+  const std::optional<Uuid> user_id = tpg::optional_uuid_arg(fcinfo, 1);
+  std::optional<OrgRole> role;
+  if (!PG_ARGISNULL(2)) role = static_cast<OrgRole>(tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(2)));
+  const bool is_local = PG_GETARG_BOOL(3);
+
+  const tpg::Membership membership = tpg::look_up_membership(org_id, user_id);
+  if (!membership.organization_live) tpg::refuse_membership(org_id, user_id);
+  if (user_id) {
+    if (!membership.member_role) tpg::refuse_membership(org_id, user_id);
+    if (role && *role > *membership.member_role) {
+      throw Error(sqlstate::kInsufficientPrivilege,
+                  std::string("role ") + tenancy::org_role_label(*role) +
+                      " is higher than the user's membership role " +
+                      tenancy::org_role_label(*membership.member_role),
+                  "", "Ask for the membership role or a lower one, or leave role NULL.");
+    }
+    if (!role) role = membership.member_role;
+  }
+  tpg::apply_setting(tenancy::kOrgIdSetting, tenancy::format_uuid(org_id), PGC_SUSET, is_local);
+  tpg::apply_setting(tenancy::kUserIdSetting, user_id ? tenancy::format_uuid(*user_id) : "",
+                     PGC_SUSET, is_local);
+  tpg::apply_setting(tenancy::kOrgRoleSetting, role ? tenancy::org_role_label(*role) : "",
+                     PGC_SUSET, is_local);
+  PG_RETURN_VOID();
+}
+
+// set_context_token(token, is_local): exactly SET [LOCAL] tenancy.context_token = token.
+TENANCY_FUNCTION(tenancy_set_context_token) {
+  tpg::require_argument(fcinfo, 0, "token");
+  tpg::require_argument(fcinfo, 1, "is_local");
+  const std::string token = tpg::text_arg(fcinfo, 0);
+  if (token.empty()) {
+    throw Error(sqlstate::kInvalidAuthorization, "tenant context token rejected: it is empty",
+                "", "Use tenancy.clear_context() to unset the context.");
+  }
+  tpg::apply_setting(tenancy::kContextTokenSetting, token, PGC_USERSET, PG_GETARG_BOOL(1));
+  PG_RETURN_VOID();
+}
+
+// clear_context(): unsets the trusted settings and the token for the session.
+TENANCY_FUNCTION(tenancy_clear_context) {
+  for (const char *name : {tenancy::kContextTokenSetting, tenancy::kOrgIdSetting,
+                           tenancy::kUserIdSetting, tenancy::kOrgRoleSetting}) {
+    tpg::apply_setting(name, "", PGC_SUSET, false);
+  }
+  PG_RETURN_VOID();
+}
+
+// current_org_id(): the organization in force, or NULL.
+TENANCY_FUNCTION(tenancy_current_org_id) {
+  return tpg::uuid_or_null(fcinfo, tpg::statement_context().org_id);
+}
+
+// current_user_id(): the user in force, or NULL.
+TENANCY_FUNCTION(tenancy_current_user_id) {
+  return tpg::uuid_or_null(fcinfo, tpg::statement_context().user_id);
+}
+
+// current_org_role(): the role in force, or NULL.
+TENANCY_FUNCTION(tenancy_current_org_role) {
+  const TenantContext context = tpg::statement_context();
+  if (context.org_id == nullptr || context.role < 0) PG_RETURN_NULL();
+  return tpg::role_datum_from_rank(fcinfo, context.role);
+}
+
+// has_role(min): true iff a role is in force and it is at least min.
+TENANCY_FUNCTION(tenancy_has_role) {
+  const TenantContext context = tpg::statement_context();
+  if (context.org_id == nullptr || context.role < 0) PG_RETURN_BOOL(false);
+  PG_RETURN_BOOL(context.role >= tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(0)));
+}
+
+// require_org_id(): current_org_id(), or 42501 when no context is in force.
+TENANCY_FUNCTION(tenancy_require_org_id) {
+  const TenantContext context = tpg::statement_context();
+  if (context.org_id == nullptr) {
+    throw Error(sqlstate::kInsufficientPrivilege,
+                context.token_expired ? "the tenant context token has expired"
+                                      : "no tenant context is set",
+                "", "Call tenancy.set_context() or SET LOCAL tenancy.context_token first.");
+  }
+  return tpg::uuid_or_null(fcinfo, context.org_id);
+}
+
+// context(): the context in force as jsonb, for debugging.
+TENANCY_FUNCTION(tenancy_context) {
+  using Json = nlohmann::json;
+  const TenantContext context = tpg::statement_context();
+  const auto uuid_text = [](const uint8_t *bytes) -> Json {
+    if (bytes == nullptr) return nullptr;
+    Uuid uuid;
+    std::copy(bytes, bytes + 16, uuid.bytes.begin());
+    return tenancy::format_uuid(uuid);
+  };
+  Json description = {
+      {"org_id", uuid_text(context.org_id)},
+      {"user_id", uuid_text(context.user_id)},
+      {"role", context.org_id != nullptr && context.role >= 0
+                   ? Json(tenancy::org_role_label(static_cast<OrgRole>(context.role)))
+                   : Json(nullptr)},
+      {"scope", context.org_id != nullptr ? Json(tenancy::context_scope(context.from_token))
+                                          : Json(nullptr)},
+      {"signed", context.from_token && !context.token_expired},
+  };
+  if (context.token_expired) description["token_expired"] = true;
+  const std::string text = description.dump();
+  return tpg::pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())); });
+}

@@ -1,0 +1,119 @@
+// SPI connection, kept statements and the batched cursor reader.
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "utils/lsyscache.h"
+}
+
+#include "pg/spi.hpp"
+
+#include <exception>
+
+namespace tenancy::pg {
+
+// Connects to SPI.
+SpiConnection::SpiConnection() : connected_(false) {
+  const int status = pg_call([] { return SPI_connect(); });
+  if (status != SPI_OK_CONNECT) {
+    throw Error(sqlstate::kInternalError, std::string("SPI_connect failed: ") + SPI_result_code_string(status));
+  }
+  connected_ = true;
+}
+
+// Only the normal path disconnects; an error path leaves SPI to the transaction abort.
+SpiConnection::~SpiConnection() {
+  if (connected_ && std::uncaught_exceptions() == 0) {
+    pg_call([] { SPI_finish(); });
+  }
+}
+
+// Disconnects explicitly.
+void SpiConnection::finish() {
+  if (!connected_) return;
+  connected_ = false;
+  pg_call([] { SPI_finish(); });
+}
+
+// Prepares and keeps the plan; later calls reuse it (PostgreSQL re-plans on schema changes).
+SPIPlanPtr SpiStatement::plan() {
+  if (plan_ != nullptr) return plan_;
+  SPIPlanPtr prepared = pg_call([&] {
+    return SPI_prepare(sql_, static_cast<int>(argument_types_.size()), argument_types_.data());
+  });
+  if (prepared == nullptr) {
+    throw Error(sqlstate::kInternalError, std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
+  }
+  pg_call([&] { return SPI_keepplan(prepared); });
+  plan_ = prepared;
+  return plan_;
+}
+
+// Opens a read-only cursor over the kept plan and checks its columns.
+SpiCursorReader::SpiCursorReader(SpiStatement &statement, const Datum *arguments,
+                                 const char *arg_nulls, std::vector<Oid> expected_columns,
+                                 long batch_rows)
+    : expected_columns_(std::move(expected_columns)),
+      batch_rows_(batch_rows > 0 ? batch_rows : 1),
+      values_(expected_columns_.size()),
+      nulls_(new bool[expected_columns_.size()]) {
+  SPIPlanPtr plan = statement.plan();
+  portal_ = pg_call([&] {
+    return SPI_cursor_open(nullptr, plan, const_cast<Datum *>(arguments), arg_nulls, true);
+  });
+  check_columns(portal_->tupDesc);
+}
+
+// Closes the portal on the normal path; on an error path the abort closes it.
+SpiCursorReader::~SpiCursorReader() {
+  if (portal_ != nullptr && std::uncaught_exceptions() == 0) close();
+}
+
+// One SPI_cursor_fetch.
+uint64 SpiCursorReader::fetch_batch() {
+  pg_call([&] { SPI_cursor_fetch(portal_, true, batch_rows_); });
+  batch_ = SPI_tuptable;
+  return SPI_processed;
+}
+
+// heap_deform_tuple into the reader's arrays.
+SpiRow SpiCursorReader::deform(uint64 i) {
+  pg_call([&] { heap_deform_tuple(batch_->vals[i], batch_->tupdesc, values_.data(), nulls_.get()); });
+  return SpiRow{values_.data(), nulls_.get()};
+}
+
+// Frees the tuples of the batch just read.
+void SpiCursorReader::release_batch() {
+  if (batch_ == nullptr) return;
+  SPITupleTable *batch = batch_;
+  batch_ = nullptr;
+  pg_call([&] { SPI_freetuptable(batch); });
+}
+
+// Column count and types must match exactly what the caller will read.
+void SpiCursorReader::check_columns(TupleDesc descriptor) {
+  if (descriptor->natts != static_cast<int>(expected_columns_.size())) {
+    throw Error(sqlstate::kDatatypeMismatch, "query returned " + std::to_string(descriptor->natts) +
+                                                 " columns, expected " +
+                                                 std::to_string(expected_columns_.size()));
+  }
+  for (int i = 0; i < descriptor->natts; ++i) {
+    const Oid actual = TupleDescAttr(descriptor, i)->atttypid;
+    if (actual != expected_columns_[i]) {
+      throw Error(sqlstate::kDatatypeMismatch,
+                  "query column " + std::to_string(i + 1) + " has type oid " +
+                      std::to_string(actual) + ", expected " +
+                      std::to_string(expected_columns_[i]));
+    }
+  }
+}
+
+// SPI_cursor_close, once.
+void SpiCursorReader::close() {
+  if (portal_ == nullptr) return;
+  Portal portal = portal_;
+  portal_ = nullptr;
+  pg_call([&] { SPI_cursor_close(portal); });
+}
+
+}  // namespace tenancy::pg

@@ -1,0 +1,28 @@
+// Library entry point: libsodium and the tenancy.* settings.
+extern "C" {
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+}
+
+#include <sodium.h>
+
+#include "context/context_state.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+}
+
+// Refuses to load without a working libsodium, then defines the settings and reserves the
+// tenancy.* prefix so no placeholder can shadow them.
+void _PG_init(void) {
+  if (sodium_init() == -1) {
+    ereport(ERROR, (errcode(ERRCODE_SYSTEM_ERROR),
+                    errmsg("tenancy cannot load: libsodium failed to initialise")));
+  }
+  tenancy::define_context_settings();
+  MarkGUCPrefixReserved("tenancy");
+}
