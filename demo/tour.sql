@@ -1,0 +1,119 @@
+-- tenancy: a guided tour. Run it with `bash demo/run.sh` (a throw-away cluster is used).
+\pset footer off
+\pset null '(null)'
+\set ECHO none
+
+-- Shows an error that the tour expects, with its SQLSTATE, instead of stopping the tour.
+CREATE FUNCTION public.refused(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'NOT refused (this would be a bug)';
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'refused, SQLSTATE ' || SQLSTATE || ': ' || SQLERRM;
+END;
+$$;
+
+\echo
+\echo '== 1. CREATE EXTENSION tenancy'
+CREATE EXTENSION tenancy;
+SELECT extname, extversion, extnamespace::regnamespace AS schema FROM pg_extension WHERE extname = 'tenancy';
+
+\echo
+\echo '== 2. Two organizations, two users, and an application table filtered by organization'
+INSERT INTO tenancy.organizations (id, name, slug) VALUES
+  ('ac000000-0000-4000-8000-0000000000ac', 'Acme', 'acme'),
+  ('6e000000-0000-4000-8000-00000000006e', 'Globex', 'globex');
+INSERT INTO tenancy.users (id, email, full_name) VALUES
+  ('a1000000-0000-4000-8000-0000000a11ce', 'alice@acme.test', 'Alice'),
+  ('b0b00000-0000-4000-8000-000000000b0b', 'bob@globex.test', 'Bob');
+INSERT INTO tenancy.organization_members (organization_id, user_id, role) VALUES
+  ('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce', 'OWNER'),
+  ('6e000000-0000-4000-8000-00000000006e', 'b0b00000-0000-4000-8000-000000000b0b', 'MEMBER');
+SELECT o.name AS organization, u.email, m.role
+  FROM tenancy.organization_members m
+  JOIN tenancy.organizations o ON o.id = m.organization_id
+  JOIN tenancy.users u ON u.id = m.user_id ORDER BY 1;
+
+CREATE TABLE public.invoices (
+  organization_id uuid NOT NULL DEFAULT tenancy.require_org_id(),
+  id int GENERATED ALWAYS AS IDENTITY,
+  customer text NOT NULL,
+  amount numeric(12, 2) NOT NULL,
+  PRIMARY KEY (organization_id, id)
+);
+INSERT INTO public.invoices (organization_id, customer, amount) VALUES
+  ('ac000000-0000-4000-8000-0000000000ac', 'Road Runner Inc.', 120.00),
+  ('ac000000-0000-4000-8000-0000000000ac', 'Coyote LLC', 80.50),
+  ('6e000000-0000-4000-8000-00000000006e', 'Springfield Power', 9999.99);
+-- Until the RLS generators land, the policy is written by hand around current_org_id().
+ALTER TABLE public.invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON public.invoices
+  USING (organization_id = tenancy.current_org_id())
+  WITH CHECK (organization_id = tenancy.current_org_id() AND tenancy.has_role('MEMBER'));
+
+-- app: what the application connects as. auth: the service allowed to vouch for users.
+CREATE ROLE demo_app NOLOGIN;
+CREATE ROLE demo_auth NOLOGIN;
+GRANT SELECT, INSERT ON public.invoices TO demo_app, demo_auth;
+GRANT EXECUTE ON FUNCTION tenancy.set_context(uuid, uuid, tenancy.org_role, boolean) TO demo_auth;
+\echo 'invoices: 2 for Acme, 1 for Globex; roles demo_app (application) and demo_auth (trusted setter)'
+
+\echo
+\echo '== 3. No context, no rows: the application sees nothing until a tenant is chosen'
+SET ROLE demo_app;
+SELECT tenancy.context() AS context, (SELECT count(*) FROM public.invoices) AS visible_invoices;
+RESET ROLE;
+
+\echo
+\echo '== 4. The trusted service switches to Alice @ Acme, for this transaction only'
+SET ROLE demo_auth;
+BEGIN;
+SELECT tenancy.set_context('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce');
+SELECT tenancy.context();
+SELECT customer, amount FROM public.invoices ORDER BY id;
+INSERT INTO public.invoices (customer, amount) VALUES ('Wile E. Coyote', 42.00) RETURNING organization_id AS filled_in_org, customer;
+COMMIT;
+\echo 'after COMMIT the context is gone (safe behind a transaction-pooling proxy):'
+SELECT tenancy.context() AS context, (SELECT count(*) FROM public.invoices) AS visible_invoices;
+RESET ROLE;
+
+\echo
+\echo '== 5. Spoofing attempts by the application role are refused'
+SET ROLE demo_app;
+SELECT public.refused($$SET tenancy.org_id = '6e000000-0000-4000-8000-00000000006e'$$) AS "SET tenancy.org_id";
+SELECT public.refused($$SELECT set_config('tenancy.org_id', '6e000000-0000-4000-8000-00000000006e', true)$$) AS "set_config(...)";
+SELECT public.refused($$SELECT tenancy.set_context('6e000000-0000-4000-8000-00000000006e')$$) AS "set_context as the app";
+SELECT public.refused($$INSERT INTO public.invoices (customer, amount) VALUES ('sneaky', 1)$$) AS "write without context";
+RESET ROLE;
+SET ROLE demo_auth;
+SELECT public.refused($$SELECT tenancy.set_context('6e000000-0000-4000-8000-00000000006e', 'a1000000-0000-4000-8000-0000000a11ce')$$) AS "Alice into Globex";
+SELECT public.refused($$SELECT tenancy.set_context('6e000000-0000-4000-8000-00000000006e', 'b0b00000-0000-4000-8000-000000000b0b', 'OWNER')$$) AS "Bob as OWNER";
+RESET ROLE;
+
+\echo
+\echo '== 6. Signed context: an Ed25519 token that any worker holding the public key can verify'
+SELECT * FROM tenancy.generate_context_keypair() \gset key_
+SELECT format('ALTER DATABASE %I SET tenancy.context_public_keys = %L', current_database(), :'key_kid' || ':' || :'key_public_key') \gexec
+\echo 'ALTER DATABASE settings apply to new sessions: reconnecting'
+\connect
+SELECT current_setting('tenancy.context_public_keys') = :'key_kid' || ':' || :'key_public_key' AS public_key_configured;
+SELECT tenancy.sign_context_token(:'key_secret_key', :'key_kid', '6e000000-0000-4000-8000-00000000006e',
+                                  'b0b00000-0000-4000-8000-000000000b0b', 'MEMBER', '15 minutes') AS token \gset
+SELECT left(:'token', 40) || '...' AS token_prefix, length(:'token') AS token_length;
+SET ROLE demo_app;
+BEGIN;
+SET LOCAL tenancy.context_token = :'token';
+\echo 'the application sets the token itself; it travels in-band through any pooler:'
+SELECT tenancy.context();
+SELECT customer, amount FROM public.invoices ORDER BY id;
+COMMIT;
+\echo 'a tampered token (one signature character changed) is refused and changes nothing:'
+SELECT public.refused(format('SET tenancy.context_token = %L',
+         overlay(:'token' PLACING (CASE WHEN substr(:'token', length(:'token') - 20, 1) = 'A' THEN 'B' ELSE 'A' END)
+                 FROM length(:'token') - 20 FOR 1))) AS "tampered token";
+SELECT public.refused($$SET tenancy.context_token = 'eyJhbGciOiJub25lIn0.e30.'$$) AS "alg none";
+SELECT tenancy.context() AS context_after_refusals;
+RESET ROLE;
+
+\echo
+\echo 'Tour complete.'

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every test layer: the two-zone and schedule checks, GoogleTest unit tests (CTest), and
+# pg_regress in a throw-away cluster. Installs its own dependencies. Ends with a summary line
+# and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/lib/postgresql/15/bin:$PATH
+
+passed=0
+failed=0
+layers=()
+
+# Records a layer's result: name, passed count, failed count.
+record() {
+  passed=$((passed + $2))
+  failed=$((failed + $3))
+  layers+=("$(printf '%-12s %4d passed, %d failed' "$1" "$2" "$3")")
+}
+
+# Stops early when a prerequisite step fails: nothing after it can be trusted.
+die() {
+  echo "FATAL: $*" >&2
+  echo "tests: $passed passed, $((failed + 1)) failed"
+  exit 1
+}
+
+bash scripts/install-deps.sh || die "installing dependencies failed"
+bash scripts/build-install.sh || die "building or installing the extension failed"
+
+echo "== static checks"
+checks_failed=0
+make -s check-zones || checks_failed=$((checks_failed + 1))
+make -s check-schedule || checks_failed=$((checks_failed + 1))
+record checks $((2 - checks_failed)) "$checks_failed"
+
+echo "== unit tests (GoogleTest via CTest)"
+unit_log=$(mktemp)
+if cmake -S . -B build/unit -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+   cmake --build build/unit -j"$(nproc)" >/dev/null; then
+  (cd build/unit && ctest --output-on-failure) | tee "$unit_log"
+  summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$unit_log" | tail -1)
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+  bad=$(sed -E 's/.*tests passed, ([0-9]+) tests failed.*/\1/' <<<"$summary")
+  [[ -n "$total" ]] || { total=0; bad=1; }
+  record unit $((total - bad)) "$bad"
+else
+  echo "unit tests did not build" >&2
+  record unit 0 1
+fi
+
+echo "== pg_regress (throw-away cluster)"
+rm -rf results regression.diffs regression.out
+regress_log=$(mktemp)
+pg_virtualenv -t make -s installcheck PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config 2>&1 | tee "$regress_log"
+ok=$(grep -cE '^(ok|test) .* ok( |$)|\.\.\. ok' "$regress_log" || true)
+bad=$(grep -cE 'FAILED|failed \(ignored\)' "$regress_log" || true)
+if [[ -f regression.diffs ]]; then
+  echo "---- regression.diffs"
+  cat regression.diffs
+  ((bad > 0)) || bad=1
+fi
+record regress "$ok" "$bad"
+
+echo
+echo "== summary"
+printf '%s\n' "${layers[@]}"
+echo "tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
