@@ -164,3 +164,14 @@ SELECT outcome(format('SELECT tenancy.sign_context_token(%L, %L, %L)', 'not base
 SELECT outcome(format('SELECT tenancy.sign_context_token(%L, %L, %L, ttl => %L)', :'k1_secret_key', :'k1_kid', '0a000000-0000-4000-8000-00000000000a', '10000 years'));
 SELECT position(:'k1_secret_key' IN outcome(format('SELECT tenancy.sign_context_token(%L, %L, NULL)', :'k1_secret_key', :'k1_kid'))) = 0 AS secret_not_echoed;
 RESET tenancy.context_public_keys;
+
+-- A token SET before the library is loaded (the first statement of a fresh session) is verified
+-- against the keys the database configures, once the library loads.
+SELECT set_config('tenancy.context_public_keys', :'k1_kid' || ':' || :'k1_public_key', false) IS NOT NULL AS k1_trusted;
+ALTER DATABASE contrib_regression SET tenancy.context_public_keys FROM CURRENT;
+\connect
+SET SESSION AUTHORIZATION regress_tenancy_app;
+SET tenancy.context_token = :'good';
+SELECT tenancy.current_org_id() AS planted_token_org, tenancy.current_org_role() AS planted_token_role;
+RESET SESSION AUTHORIZATION;
+ALTER DATABASE contrib_regression RESET tenancy.context_public_keys;

@@ -58,7 +58,8 @@ bool read_optional_uuid(const Json &payload, const char *name, bool &present, ui
 // Selects the key for the header's algorithm and kid, and checks the signature.
 TokenVerdict check_header_and_signature(const CompactJws &jws, const TokenKeys &keys) {
   const Json header = parse_object(jws.header_json);
-  if (header.is_discarded()) return refuse(TokenFailure::kMalformed, "its header is not a JSON object");
+  if (header.is_discarded())
+    return refuse(TokenFailure::kMalformed, "its header is not a JSON object");
   const auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string()) {
     return refuse(TokenFailure::kMalformed, "its header names no algorithm");
@@ -82,7 +83,8 @@ TokenVerdict check_header_and_signature(const CompactJws &jws, const TokenKeys &
   }
   const KeyRing &ring = is_eddsa ? keys.ed25519 : keys.hs256;
   const std::string *key = ring.find(kid->get_ref<const std::string &>());
-  if (key == nullptr) return refuse(TokenFailure::kUnknownKey, "its key id (kid) is not configured");
+  if (key == nullptr)
+    return refuse(TokenFailure::kUnknownKey, "its key id (kid) is not configured");
   const bool valid = is_eddsa ? ed25519_verify(jws.signing_input, jws.signature, *key)
                               : hmac_sha256_verify(jws.signing_input, jws.signature, *key);
   if (!valid) return refuse(TokenFailure::kBadSignature, "its signature does not verify");
@@ -92,7 +94,8 @@ TokenVerdict check_header_and_signature(const CompactJws &jws, const TokenKeys &
 // Turns the payload into claims.
 TokenVerdict read_claims(const std::string &payload_json) {
   const Json payload = parse_object(payload_json);
-  if (payload.is_discarded()) return refuse(TokenFailure::kMalformed, "its payload is not a JSON object");
+  if (payload.is_discarded())
+    return refuse(TokenFailure::kMalformed, "its payload is not a JSON object");
   TokenVerdict verdict;
   ContextClaims &claims = verdict.claims;
   bool has_org = false;
@@ -106,8 +109,8 @@ TokenVerdict read_claims(const std::string &payload_json) {
   claims.role = -1;
   const auto role = payload.find("org_role");
   if (role != payload.end() && !role->is_null()) {
-    const auto parsed = role->is_string() ? parse_org_role(role->get_ref<const std::string &>())
-                                          : std::nullopt;
+    const auto parsed =
+        role->is_string() ? parse_org_role(role->get_ref<const std::string &>()) : std::nullopt;
     if (!parsed) return refuse(TokenFailure::kInvalidClaim, "its org_role claim is not a role");
     claims.role = static_cast<int8_t>(*parsed);
   }
@@ -134,7 +137,8 @@ TokenVerdict verify_token_signature(std::string_view token, const TokenKeys &key
     return refuse(TokenFailure::kMalformed, "it is empty or longer than 8192 bytes");
   }
   const auto jws = split_compact_jws(token);
-  if (!jws) return refuse(TokenFailure::kMalformed, "it is not three base64url parts joined by dots");
+  if (!jws)
+    return refuse(TokenFailure::kMalformed, "it is not three base64url parts joined by dots");
   TokenVerdict verdict = check_header_and_signature(*jws, keys);
   if (!verdict.ok()) return verdict;
   return read_claims(jws->payload_json);
@@ -143,7 +147,8 @@ TokenVerdict verify_token_signature(std::string_view token, const TokenKeys &key
 // A token counts from nbf (inclusive) until exp (exclusive), as RFC 7519 says.
 TokenVerdict check_token_time(const ContextClaims &claims, int64_t now_us) {
   if (now_us >= claims.expires_at_us) return refuse(TokenFailure::kExpired, "it has expired");
-  if (now_us < claims.not_before_us) return refuse(TokenFailure::kNotYetValid, "it is not valid yet (nbf)");
+  if (now_us < claims.not_before_us)
+    return refuse(TokenFailure::kNotYetValid, "it is not valid yet (nbf)");
   TokenVerdict verdict;
   verdict.claims = claims;
   return verdict;

@@ -18,10 +18,10 @@ struct ContextClaims {
   uint8_t org_id[16];
   bool has_user;
   uint8_t user_id[16];
-  int8_t role;                 // an OrgRole rank, or -1 for a read-only (role-less) context
-  int64_t expires_at_us;       // `exp`, Unix microseconds
-  int64_t not_before_us;       // `nbf`, Unix microseconds; INT64_MIN when absent
-  int64_t issued_at_us;        // `iat`, Unix microseconds
+  int8_t role;            // an OrgRole rank, or -1 for a read-only (role-less) context
+  int64_t expires_at_us;  // `exp`, Unix microseconds
+  int64_t not_before_us;  // `nbf`, Unix microseconds; INT64_MIN when absent
+  int64_t issued_at_us;   // `iat`, Unix microseconds
 };
 static_assert(std::is_trivially_copyable_v<ContextClaims>, "claims are copied with memcpy");
 

@@ -3,14 +3,9 @@
 extern "C" {
 #include "postgres.h"
 
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
-#include "utils/lsyscache.h"
-#include "utils/syscache.h"
 }
 
 #include <nlohmann/json.hpp>
@@ -22,72 +17,14 @@ extern "C" {
 #include "context/role_datum_pg.hpp"
 #include "core/error.hpp"
 #include "core/uuid.hpp"
-#include "pg/as_user.hpp"
+#include "context/membership_pg.hpp"
 #include "pg/clock.hpp"
 #include "pg/datum.hpp"
 #include "pg/guard.hpp"
-#include "pg/spi.hpp"
 
 namespace tenancy::pg {
 
 namespace {
-
-// What the catalog says about an organization and, optionally, a user's membership in it.
-struct Membership {
-  bool organization_live = false;     // exists and is not soft-deleted
-  std::optional<OrgRole> member_role;  // the active user's active membership role
-};
-
-// One query answers both questions; every operator and type is schema-qualified because it
-// runs as the tables' owner under the caller's search_path.
-constexpr const char kMembershipSql[] =
-    "SELECT (SELECT CAST(m.role AS pg_catalog.text)"
-    "          FROM tenancy.organization_members m"
-    "          JOIN tenancy.users u ON u.id OPERATOR(pg_catalog.=) m.user_id"
-    "         WHERE m.organization_id OPERATOR(pg_catalog.=) o.id"
-    "           AND m.user_id OPERATOR(pg_catalog.=) $2"
-    "           AND m.deleted_at IS NULL AND u.deleted_at IS NULL AND u.is_active)"
-    "  FROM tenancy.organizations o"
-    " WHERE o.id OPERATOR(pg_catalog.=) $1 AND o.deleted_at IS NULL";
-
-// The owner of tenancy.organizations, whose rights the membership lookup uses.
-Oid tables_owner() {
-  return pg_call([] {
-    const Oid relation = get_relname_relid("organizations", get_namespace_oid("tenancy", false));
-    if (!OidIsValid(relation)) {
-      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                      errmsg("table tenancy.organizations is missing; reinstall the extension")));
-    }
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relation));
-    if (!HeapTupleIsValid(tuple)) {
-      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                      errmsg("table tenancy.organizations is missing; reinstall the extension")));
-    }
-    const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-    ReleaseSysCache(tuple);
-    return owner;
-  });
-}
-
-// Reads the organization and membership rows through SPI, as the tables' owner.
-Membership look_up_membership(const Uuid &org_id, const std::optional<Uuid> &user_id) {
-  static SpiStatement statement(kMembershipSql, {UUIDOID, UUIDOID});
-  const Oid owner = tables_owner();
-  Membership membership;
-  SpiConnection spi;
-  {
-    AsUser as_owner(owner);
-    const Datum arguments[2] = {uuid_datum(org_id), user_id ? uuid_datum(*user_id) : Datum(0)};
-    const char nulls[3] = {' ', user_id ? ' ' : 'n', '\0'};
-    SpiCursorReader reader(statement, arguments, nulls, {TEXTOID}, 2);
-    reader.for_each([&](const SpiRow &row) {
-      membership.organization_live = true;
-      if (!row.nulls[0]) membership.member_role = parse_org_role(text_from_datum(row.values[0]));
-    });
-  }
-  spi.finish();
-  return membership;
-}
 
 // Sets one setting through PostgreSQL's own machinery, transaction-local or for the session.
 void apply_setting(const char *name, const std::string &value, GucContext context, bool is_local) {
@@ -103,9 +40,9 @@ void apply_setting(const char *name, const std::string &value, GucContext contex
     throw Error(sqlstate::kInsufficientPrivilege,
                 "organization " + format_uuid(org_id) + " does not exist");
   }
-  throw Error(sqlstate::kInsufficientPrivilege,
-              "user " + format_uuid(*user_id) + " is not an active member of organization " +
-                  format_uuid(org_id) + ", or it does not exist");
+  throw Error(sqlstate::kInsufficientPrivilege, "user " + format_uuid(*user_id) +
+                                                    " is not an active member of organization " +
+                                                    format_uuid(org_id) + ", or it does not exist");
 }
 
 // The context in force at this statement's start.
@@ -138,15 +75,17 @@ TENANCY_FUNCTION(tenancy_set_context) {
     throw Error(sqlstate::kInsufficientPrivilege,
                 "tenancy.require_signed_context is on, so only a signed token can set the tenant "
                 "context",
-                "", "Use SET LOCAL tenancy.context_token = '<token>' or tenancy.set_context_token().");
+                "",
+                "Use SET LOCAL tenancy.context_token = '<token>' or tenancy.set_context_token().");
   }
   const Uuid org_id = tpg::uuid_arg(fcinfo, 0);
   const std::optional<Uuid> user_id = tpg::optional_uuid_arg(fcinfo, 1);
   std::optional<OrgRole> role;
-  if (!PG_ARGISNULL(2)) role = static_cast<OrgRole>(tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(2)));
+  if (!PG_ARGISNULL(2))
+    role = static_cast<OrgRole>(tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(2)));
   const bool is_local = PG_GETARG_BOOL(3);
 
-  const tpg::Membership membership = tpg::look_up_membership(org_id, user_id);
+  const tpg::Membership membership = tpg::look_up_membership(fcinfo, org_id, user_id);
   if (!membership.organization_live) tpg::refuse_membership(org_id, user_id);
   if (user_id) {
     if (!membership.member_role) tpg::refuse_membership(org_id, user_id);
@@ -173,8 +112,8 @@ TENANCY_FUNCTION(tenancy_set_context_token) {
   tpg::require_argument(fcinfo, 1, "is_local");
   const std::string token = tpg::text_arg(fcinfo, 0);
   if (token.empty()) {
-    throw Error(sqlstate::kInvalidAuthorization, "tenant context token rejected: it is empty",
-                "", "Use tenancy.clear_context() to unset the context.");
+    throw Error(sqlstate::kInvalidAuthorization, "tenant context token rejected: it is empty", "",
+                "Use tenancy.clear_context() to unset the context.");
   }
   tpg::apply_setting(tenancy::kContextTokenSetting, token, PGC_USERSET, PG_GETARG_BOOL(1));
   PG_RETURN_VOID();
@@ -217,10 +156,10 @@ TENANCY_FUNCTION(tenancy_has_role) {
 TENANCY_FUNCTION(tenancy_require_org_id) {
   const TenantContext context = tpg::statement_context();
   if (context.org_id == nullptr) {
-    throw Error(sqlstate::kInsufficientPrivilege,
-                context.token_expired ? "the tenant context token has expired"
-                                      : "no tenant context is set",
-                "", "Call tenancy.set_context() or SET LOCAL tenancy.context_token first.");
+    throw Error(
+        sqlstate::kInsufficientPrivilege,
+        context.token_expired ? "the tenant context token has expired" : "no tenant context is set",
+        "", "Call tenancy.set_context() or SET LOCAL tenancy.context_token first.");
   }
   return tpg::uuid_or_null(fcinfo, context.org_id);
 }

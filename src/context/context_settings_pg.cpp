@@ -93,10 +93,14 @@ bool check_uuid_setting(char **newval, void **extra, GucSource) {
 }
 
 // assign_hook for tenancy.org_id.
-void assign_org_id(const char *, void *extra) { trusted_org_id = static_cast<const uint8_t *>(extra); }
+void assign_org_id(const char *, void *extra) {
+  trusted_org_id = static_cast<const uint8_t *>(extra);
+}
 
 // assign_hook for tenancy.user_id.
-void assign_user_id(const char *, void *extra) { trusted_user_id = static_cast<const uint8_t *>(extra); }
+void assign_user_id(const char *, void *extra) {
+  trusted_user_id = static_cast<const uint8_t *>(extra);
+}
 
 // check_hook for tenancy.org_role: '' or a role label.
 bool check_org_role(char **newval, void **extra, GucSource) {
@@ -116,7 +120,8 @@ void assign_org_role(const char *, void *extra) { trusted_role = static_cast<con
 
 // Verifies a token (from the cache when possible); skips the clock in a parallel worker,
 // which inherits a token its leader already accepted and checks exp on every read anyway.
-void verify_for_hook(const char *token, int64_t now_us, bool check_clock, HookOutcome &out) noexcept {
+void verify_for_hook(const char *token, int64_t now_us, bool check_clock,
+                     HookOutcome &out) noexcept {
   out.ok = false;
   try {
     const ContextClaims *cached = token_cache.find(token, key_generation, now_us);
@@ -196,7 +201,8 @@ void assign_public_keys(const char *newval, void *) {
 
 // check_hook for tenancy.context_hs256_keys.
 bool check_hs256_keys(char **newval, void **, GucSource) {
-  return check_key_list(*newval, kHs256MinKeyBytes, kHs256MaxKeyBytes, "tenancy.context_hs256_keys");
+  return check_key_list(*newval, kHs256MinKeyBytes, kHs256MaxKeyBytes,
+                        "tenancy.context_hs256_keys");
 }
 
 // assign_hook for tenancy.context_hs256_keys.
@@ -217,28 +223,23 @@ void assign_token_cache_size(int newval, void *) {
 // Defines one of the three trusted context settings.
 void define_trusted_setting(const char *name, const char *description, char **variable,
                             GucStringCheckHook check, GucStringAssignHook assign) {
-  DefineCustomStringVariable(name, description,
-                             "Set by tenancy.set_context(); plain roles cannot set it.", variable,
-                             "", PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, check, assign,
-                             nullptr);
+  DefineCustomStringVariable(
+      name, description, "Set by tenancy.set_context(); plain roles cannot set it.", variable, "",
+      PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, check, assign, nullptr);
 }
 
 }  // namespace
 
 // Defines the settings; PostgreSQL re-applies (or, for plain roles' placeholders, discards)
-// values set before the library was loaded.
+// values set before the library was loaded, in definition order, so the keys come before the
+// token that is verified with them.
 void define_context_settings() {
-  define_trusted_setting(kOrgIdSetting, "Organization of the trusted tenant context.",
-                         &org_id_text, check_uuid_setting, assign_org_id);
+  define_trusted_setting(kOrgIdSetting, "Organization of the trusted tenant context.", &org_id_text,
+                         check_uuid_setting, assign_org_id);
   define_trusted_setting(kUserIdSetting, "User of the trusted tenant context.", &user_id_text,
                          check_uuid_setting, assign_user_id);
   define_trusted_setting(kOrgRoleSetting, "Role of the trusted tenant context.", &org_role_text,
                          check_org_role, assign_org_role);
-  DefineCustomStringVariable(kContextTokenSetting, "Signed tenant context token (JWT).",
-                             "Only a token whose signature verifies is accepted.",
-                             &context_token_text, "", PGC_USERSET,
-                             GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_SHOW_ALL,
-                             check_context_token, assign_context_token, nullptr);
   DefineCustomStringVariable("tenancy.context_public_keys",
                              "Ed25519 public keys trusted for context tokens, as kid:base64,...",
                              nullptr, &public_keys_text, "", PGC_SUSET, 0, check_public_keys,
@@ -256,6 +257,12 @@ void define_context_settings() {
                           "Verified context tokens kept per backend (0 disables the cache).",
                           nullptr, &token_cache_capacity, 1024, 0, 1000000, PGC_SUSET, 0, nullptr,
                           assign_token_cache_size, nullptr);
+  // Defined last: a token planted before the library loaded is checked against the keys above.
+  DefineCustomStringVariable(kContextTokenSetting, "Signed tenant context token (JWT).",
+                             "Only a token whose signature verifies is accepted.",
+                             &context_token_text, "", PGC_USERSET,
+                             GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_SHOW_ALL,
+                             check_context_token, assign_context_token, nullptr);
 }
 
 // Token first; an expired token hides everything; otherwise the trusted settings.

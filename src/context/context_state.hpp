@@ -12,8 +12,8 @@ struct TenantContext {
   const uint8_t *user_id = nullptr;  // 16 bytes, or nullptr
   int role = -1;                     // OrgRole rank, or -1 when no role is in force
   bool from_token = false;           // a signed token is in force
-  bool token_expired = false;        // a token is set but its exp has passed (so nothing is in force)
-  int64_t token_expires_at_us = 0;   // the token's exp, Unix microseconds
+  bool token_expired = false;  // a token is set but its exp has passed (so nothing is in force)
+  int64_t token_expires_at_us = 0;  // the token's exp, Unix microseconds
 };
 
 // Setting names.

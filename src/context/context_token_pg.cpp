@@ -79,10 +79,10 @@ TENANCY_FUNCTION(tenancy_sign_context_token) {
   }
   const tenancy::Uuid org_id = tpg::uuid_arg(fcinfo, 2);
   const std::optional<tenancy::Uuid> user_id = tpg::optional_uuid_arg(fcinfo, 3);
-  const char *role_label =
-      PG_ARGISNULL(4) ? nullptr
-                      : tenancy::org_role_label(static_cast<tenancy::OrgRole>(
-                            tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(4))));
+  const char *role_label = PG_ARGISNULL(4)
+                               ? nullptr
+                               : tenancy::org_role_label(static_cast<tenancy::OrgRole>(
+                                     tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(4))));
 
   std::string secret_text = tpg::text_arg(fcinfo, 0);
   auto secret = tenancy::base64_decode_any(secret_text);
@@ -93,9 +93,9 @@ TENANCY_FUNCTION(tenancy_sign_context_token) {
                 "secret_key must be base64 of a 32-byte Ed25519 seed or a 64-byte secret key");
   }
   const std::string header = nlohmann::json{{"alg", "EdDSA"}, {"typ", "JWT"}, {"kid", kid}}.dump();
-  const std::string payload = tenancy::context_claims_json(
-      org_id, user_id ? &*user_id : nullptr, role_label, issued_at,
-      static_cast<int64_t>(expires_at));
+  const std::string payload =
+      tenancy::context_claims_json(org_id, user_id ? &*user_id : nullptr, role_label, issued_at,
+                                   static_cast<int64_t>(expires_at));
   std::string token;
   try {
     token = tenancy::make_compact_jws(header, payload, "EdDSA", *secret);

@@ -28,7 +28,8 @@ void look_up_role_labels(RoleLabelOids &labels) {
     return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("org_role"),
                            ObjectIdGetDatum(get_namespace_oid("tenancy", false)));
   });
-  if (!OidIsValid(type_oid)) throw Error(sqlstate::kInternalError, "type tenancy.org_role is missing");
+  if (!OidIsValid(type_oid))
+    throw Error(sqlstate::kInternalError, "type tenancy.org_role is missing");
   for (int rank = 0; rank < kOrgRoleCount; ++rank) {
     const char *label = org_role_label(static_cast<OrgRole>(rank));
     labels.by_rank[rank] = pg_call([&] {
@@ -47,7 +48,8 @@ const RoleLabelOids &role_labels(FunctionCallInfo fcinfo) {
     RoleLabelOids found;
     look_up_role_labels(found);
     auto *cached = pg_call([&] {
-      return static_cast<RoleLabelOids *>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(RoleLabelOids)));
+      return static_cast<RoleLabelOids *>(
+          MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(RoleLabelOids)));
     });
     *cached = found;
     fcinfo->flinfo->fn_extra = cached;

@@ -44,11 +44,10 @@ bool ed25519_verify(std::string_view message, std::string_view signature,
   if (signature.size() != crypto_sign_BYTES || public_key.size() != crypto_sign_PUBLICKEYBYTES) {
     return false;
   }
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char *>(signature.data()),
-                                     reinterpret_cast<const unsigned char *>(message.data()),
-                                     message.size(),
-                                     reinterpret_cast<const unsigned char *>(public_key.data())) ==
-         0;
+  return crypto_sign_verify_detached(
+             reinterpret_cast<const unsigned char *>(signature.data()),
+             reinterpret_cast<const unsigned char *>(message.data()), message.size(),
+             reinterpret_cast<const unsigned char *>(public_key.data())) == 0;
 }
 
 // Detached Ed25519 signature; the expanded secret key is wiped before returning.

@@ -21,8 +21,8 @@ std::string_view trim(std::string_view text) {
 // Raises the error for a malformed key-list entry, numbering it but never showing the key.
 [[noreturn]] void reject_entry(size_t position, const std::string &why) {
   throw Error(sqlstate::kInvalidParameterValue,
-              "key list entry " + std::to_string(position) + " is invalid: " + why,
-              "", "Write entries as kid:base64key, separated by commas.");
+              "key list entry " + std::to_string(position) + " is invalid: " + why, "",
+              "Write entries as kid:base64key, separated by commas.");
 }
 
 }  // namespace
@@ -50,8 +50,10 @@ KeyRing KeyRing::parse(std::string_view spec, size_t min_key_bytes, size_t max_k
     const size_t colon = entry.find(':');
     if (colon == std::string_view::npos) reject_entry(position, "it has no ':' after the kid");
     const std::string_view kid = trim(entry.substr(0, colon));
-    if (!is_valid_key_id(kid)) reject_entry(position, "a kid is 1-64 characters of A-Z a-z 0-9 . _ -");
-    if (ring.find(kid) != nullptr) reject_entry(position, "kid \"" + std::string(kid) + "\" is listed twice");
+    if (!is_valid_key_id(kid))
+      reject_entry(position, "a kid is 1-64 characters of A-Z a-z 0-9 . _ -");
+    if (ring.find(kid) != nullptr)
+      reject_entry(position, "kid \"" + std::string(kid) + "\" is listed twice");
     auto key = base64_decode_any(trim(entry.substr(colon + 1)));
     if (!key) reject_entry(position, "the key of kid \"" + std::string(kid) + "\" is not base64");
     if (key->size() < min_key_bytes || key->size() > max_key_bytes) {

@@ -30,7 +30,8 @@ std::optional<Uuid> optional_uuid_arg(FunctionCallInfo fcinfo, int n) {
 
 // Detoasts inside pg_call, then copies into C++ memory.
 std::string text_from_datum(Datum value) {
-  text *detoasted = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<varlena *>(value)); });
+  text *detoasted =
+      pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<varlena *>(value)); });
   return std::string(VARDATA_ANY(detoasted), VARSIZE_ANY_EXHDR(detoasted));
 }
 

@@ -73,12 +73,10 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*body)(FunctionCallInfo));
 
 // Declares a SQL-callable function `name` whose C++ body follows the macro; the body runs
 // inside tenancy::pg::run_guarded.
-#define TENANCY_FUNCTION(name)                                                 \
-  static Datum name##_guarded_body(FunctionCallInfo fcinfo);                   \
-  extern "C" {                                                                 \
-  PG_FUNCTION_INFO_V1(name);                                                   \
-  Datum name(PG_FUNCTION_ARGS) {                                               \
-    return ::tenancy::pg::run_guarded(fcinfo, name##_guarded_body);            \
-  }                                                                            \
-  }                                                                            \
+#define TENANCY_FUNCTION(name)                                                                     \
+  static Datum name##_guarded_body(FunctionCallInfo fcinfo);                                       \
+  extern "C" {                                                                                     \
+  PG_FUNCTION_INFO_V1(name);                                                                       \
+  Datum name(PG_FUNCTION_ARGS) { return ::tenancy::pg::run_guarded(fcinfo, name##_guarded_body); } \
+  }                                                                                                \
   static Datum name##_guarded_body([[maybe_unused]] FunctionCallInfo fcinfo)

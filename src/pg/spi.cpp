@@ -16,7 +16,8 @@ namespace tenancy::pg {
 SpiConnection::SpiConnection() : connected_(false) {
   const int status = pg_call([] { return SPI_connect(); });
   if (status != SPI_OK_CONNECT) {
-    throw Error(sqlstate::kInternalError, std::string("SPI_connect failed: ") + SPI_result_code_string(status));
+    throw Error(sqlstate::kInternalError,
+                std::string("SPI_connect failed: ") + SPI_result_code_string(status));
   }
   connected_ = true;
 }
@@ -42,7 +43,8 @@ SPIPlanPtr SpiStatement::plan() {
     return SPI_prepare(sql_, static_cast<int>(argument_types_.size()), argument_types_.data());
   });
   if (prepared == nullptr) {
-    throw Error(sqlstate::kInternalError, std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
+    throw Error(sqlstate::kInternalError,
+                std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
   }
   pg_call([&] { return SPI_keepplan(prepared); });
   plan_ = prepared;
@@ -78,7 +80,8 @@ uint64 SpiCursorReader::fetch_batch() {
 
 // heap_deform_tuple into the reader's arrays.
 SpiRow SpiCursorReader::deform(uint64 i) {
-  pg_call([&] { heap_deform_tuple(batch_->vals[i], batch_->tupdesc, values_.data(), nulls_.get()); });
+  pg_call(
+      [&] { heap_deform_tuple(batch_->vals[i], batch_->tupdesc, values_.data(), nulls_.get()); });
   return SpiRow{values_.data(), nulls_.get()};
 }
 
@@ -100,10 +103,10 @@ void SpiCursorReader::check_columns(TupleDesc descriptor) {
   for (int i = 0; i < descriptor->natts; ++i) {
     const Oid actual = TupleDescAttr(descriptor, i)->atttypid;
     if (actual != expected_columns_[i]) {
-      throw Error(sqlstate::kDatatypeMismatch,
-                  "query column " + std::to_string(i + 1) + " has type oid " +
-                      std::to_string(actual) + ", expected " +
-                      std::to_string(expected_columns_[i]));
+      throw Error(sqlstate::kDatatypeMismatch, "query column " + std::to_string(i + 1) +
+                                                   " has type oid " + std::to_string(actual) +
+                                                   ", expected " +
+                                                   std::to_string(expected_columns_[i]));
     }
   }
 }

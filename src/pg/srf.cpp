@@ -23,8 +23,8 @@ int MaterializedRows::column_count() const { return result_info_->setDesc->natts
 // Stores a row in the tuplestore's own memory context.
 void MaterializedRows::add_row(const Datum *values, const bool *nulls) {
   pg_call([&] {
-    tuplestore_putvalues(result_info_->setResult, result_info_->setDesc, const_cast<Datum *>(values),
-                         const_cast<bool *>(nulls));
+    tuplestore_putvalues(result_info_->setResult, result_info_->setDesc,
+                         const_cast<Datum *>(values), const_cast<bool *>(nulls));
   });
 }
 
