@@ -25,6 +25,10 @@ REGRESS_SCHEDULE = test/regress_schedule
 REGRESS = $(shell sed -n 's/^test: *//p' $(REGRESS_SCHEDULE))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
+# Isolation specs (concurrency) under test/isolation/specs, expected output beside them.
+ISOLATION = $(basename $(notdir $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
+
 # Our code: C++17, warnings as errors. PostgreSQL's headers are system headers to us.
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)

@@ -75,6 +75,38 @@ RESET SESSION AUTHORIZATION;
 SELECT outcome($$SELECT tenancy.set_context('0a000000-0000-4000-8000-00000000000a', 'a1000000-0000-4000-8000-0000000000a1')$$) AS superuser_still_can;
 RESET tenancy.require_signed_context;
 
+-- Membership answers are cached per backend, yet any change to the identity tables empties
+-- the cache of every backend: removals, demotions and deactivations take effect at once.
+CREATE FUNCTION pg_temp.bob_switch(role tenancy.org_role DEFAULT NULL) RETURNS text LANGUAGE sql AS $$
+  SELECT outcome(format('SELECT tenancy.set_context(%L, %L, %L)', '0a000000-0000-4000-8000-00000000000a',
+                        'b0b00000-0000-4000-8000-000000000b0b', role))
+$$;
+SELECT pg_temp.bob_switch() AS cached_member;
+UPDATE tenancy.organization_members SET deleted_at = now() WHERE user_id = 'b0b00000-0000-4000-8000-000000000b0b';
+SELECT pg_temp.bob_switch() AS after_removal;
+UPDATE tenancy.organization_members SET deleted_at = NULL WHERE user_id = 'b0b00000-0000-4000-8000-000000000b0b';
+SELECT pg_temp.bob_switch() AS after_restore;
+UPDATE tenancy.organization_members SET role = 'VIEWER' WHERE user_id = 'b0b00000-0000-4000-8000-000000000b0b';
+SELECT pg_temp.bob_switch('MEMBER') AS after_demotion;
+UPDATE tenancy.organization_members SET role = 'MEMBER' WHERE user_id = 'b0b00000-0000-4000-8000-000000000b0b';
+UPDATE tenancy.users SET is_active = false WHERE id = 'b0b00000-0000-4000-8000-000000000b0b';
+SELECT pg_temp.bob_switch() AS after_deactivation;
+UPDATE tenancy.users SET is_active = true WHERE id = 'b0b00000-0000-4000-8000-000000000b0b';
+UPDATE tenancy.organizations SET deleted_at = now() WHERE id = '0a000000-0000-4000-8000-00000000000a';
+SELECT pg_temp.bob_switch() AS after_org_deletion;
+UPDATE tenancy.organizations SET deleted_at = NULL WHERE id = '0a000000-0000-4000-8000-00000000000a';
+SELECT pg_temp.bob_switch() AS all_restored;
+-- A removal inside a transaction that rolls back leaves the membership in force afterwards.
+BEGIN;
+DELETE FROM tenancy.organization_members WHERE user_id = 'b0b00000-0000-4000-8000-000000000b0b';
+SELECT pg_temp.bob_switch() AS inside_removing_transaction;
+ROLLBACK;
+SELECT pg_temp.bob_switch() AS after_rollback;
+-- The invalidation triggers fire once per statement, in every replication role (ALWAYS).
+SELECT tgname, pg_get_triggerdef(oid) ~ 'FOR EACH STATEMENT' AS per_statement, tgenabled
+  FROM pg_trigger WHERE tgname LIKE '%identity_changed' ORDER BY tgname;
+SELECT outcome($$SELECT tenancy.identity_changed()$$) AS not_as_trigger;
+
 -- Function labels are what the contract says.
 SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict, p.prosecdef,
        has_function_privilege('regress_tenancy_app', p.oid, 'EXECUTE') AS app_can_execute

@@ -48,17 +48,19 @@ else
   record unit 0 1
 fi
 
-echo "== pg_regress (throw-away cluster)"
-rm -rf results regression.diffs regression.out
+echo "== pg_regress and isolation specs (throw-away cluster)"
+rm -rf results regression.diffs regression.out output_iso
 regress_log=$(mktemp)
 pg_virtualenv -t make -s installcheck PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config 2>&1 | tee "$regress_log"
 ok=$(grep -cE '^(ok|test) .* ok( |$)|\.\.\. ok' "$regress_log" || true)
 bad=$(grep -cE 'FAILED|failed \(ignored\)' "$regress_log" || true)
-if [[ -f regression.diffs ]]; then
-  echo "---- regression.diffs"
-  cat regression.diffs
-  ((bad > 0)) || bad=1
-fi
+for diffs in regression.diffs output_iso/regression.diffs; do
+  if [[ -f $diffs ]]; then
+    echo "---- $diffs"
+    cat "$diffs"
+    ((bad > 0)) || bad=1
+  fi
+done
 record regress "$ok" "$bad"
 
 echo

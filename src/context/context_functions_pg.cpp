@@ -3,7 +3,9 @@
 extern "C" {
 #include "postgres.h"
 
+#include "commands/trigger.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 }
@@ -67,6 +69,18 @@ using tenancy::Uuid;
 namespace sqlstate = tenancy::sqlstate;
 namespace tpg = tenancy::pg;
 
+// identity_changed(): statement trigger on the identity tables; every backend's membership
+// cache is emptied when the change commits (and this backend's at once).
+TENANCY_FUNCTION(tenancy_identity_changed) {
+  if (!CALLED_AS_TRIGGER(fcinfo)) {
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "tenancy.identity_changed() must be called as a trigger");
+  }
+  Relation relation = reinterpret_cast<TriggerData *>(fcinfo->context)->tg_relation;
+  tpg::pg_call([&] { CacheInvalidateRelcache(relation); });
+  return PointerGetDatum(nullptr);
+}
+
 // set_context(org_id, user_id, role, is_local): the trusted setter (EXECUTE revoked from PUBLIC).
 TENANCY_FUNCTION(tenancy_set_context) {
   tpg::require_argument(fcinfo, 0, "org_id");
@@ -85,18 +99,19 @@ TENANCY_FUNCTION(tenancy_set_context) {
     role = static_cast<OrgRole>(tpg::role_rank_from_datum(fcinfo, PG_GETARG_DATUM(2)));
   const bool is_local = PG_GETARG_BOOL(3);
 
-  const tpg::Membership membership = tpg::look_up_membership(fcinfo, org_id, user_id);
+  const tenancy::MembershipAnswer membership = tpg::look_up_membership(fcinfo, org_id, user_id);
   if (!membership.organization_live) tpg::refuse_membership(org_id, user_id);
   if (user_id) {
-    if (!membership.member_role) tpg::refuse_membership(org_id, user_id);
-    if (role && *role > *membership.member_role) {
+    if (membership.member_role < 0) tpg::refuse_membership(org_id, user_id);
+    const auto member_role = static_cast<OrgRole>(membership.member_role);
+    if (role && *role > member_role) {
       throw Error(sqlstate::kInsufficientPrivilege,
                   std::string("role ") + tenancy::org_role_label(*role) +
                       " is higher than the user's membership role " +
-                      tenancy::org_role_label(*membership.member_role),
+                      tenancy::org_role_label(member_role),
                   "", "Ask for the membership role or a lower one, or leave role NULL.");
     }
-    if (!role) role = membership.member_role;
+    if (!role) role = member_role;
   }
   tpg::apply_setting(tenancy::kOrgIdSetting, tenancy::format_uuid(org_id), PGC_SUSET, is_local);
   tpg::apply_setting(tenancy::kUserIdSetting, user_id ? tenancy::format_uuid(*user_id) : "",

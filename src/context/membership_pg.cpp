@@ -64,11 +64,17 @@ struct ResolvedTargets {
 ResolvedTargets resolved = {false, {}};
 bool invalidation_callback_registered = false;
 
-// Relcache callback: forget the resolution when one of our relations changes.
-void forget_resolution(Datum, Oid relation) {
+// Answers read since the identity tables last changed.
+MembershipCache membership_cache;
+
+// Relcache callback: a change to one of the identity tables (its rows, through the
+// tenancy.identity_changed trigger, or its definition) empties the cache; a definition
+// change also forgets the resolved OIDs.
+void forget_identity_state(Datum, Oid relation) {
   if (!resolved.valid) return;
   for (const ResolvedProbe &probe : resolved.probes) {
     if (relation == InvalidOid || relation == probe.relation || relation == probe.index) {
+      membership_cache.clear();
       resolved.valid = false;
       return;
     }
@@ -105,7 +111,7 @@ void resolve(const IndexProbe &target, Oid schema, ResolvedProbe &out) {
 // The resolved targets, resolving them when needed; PostgreSQL calls and plain data only.
 const ResolvedTargets &resolved_targets() {
   if (!invalidation_callback_registered) {
-    CacheRegisterRelcacheCallback(forget_resolution, Datum(0));
+    CacheRegisterRelcacheCallback(forget_identity_state, Datum(0));
     invalidation_callback_registered = true;
   }
   if (!resolved.valid) {
@@ -126,11 +132,6 @@ struct ProbeResult {
   bool role_null;
 };
 
-// The snapshot a function call should read with.
-Snapshot reading_snapshot() {
-  return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
-}
-
 // Probes one unique index for keys; PostgreSQL calls and plain data only (runs in pg_call).
 ProbeResult probe(int which, int key_count, const Datum *keys) {
   ProbeResult result = {false, false, Datum(0), true};
@@ -140,8 +141,10 @@ ProbeResult probe(int which, int key_count, const Datum *keys) {
     ScanKeyInit(&scan_keys[i], target.keys[i], BTEqualStrategyNumber, F_UUID_EQ, keys[i]);
   }
   Relation relation = table_open(target.relation, AccessShareLock);
+  // The latest snapshot, taken after pending invalidations were processed: what gets cached
+  // is never older than the last change this backend has heard of.
   SysScanDesc scan =
-      systable_beginscan(relation, target.index, true, reading_snapshot(), key_count, scan_keys);
+      systable_beginscan(relation, target.index, true, GetLatestSnapshot(), key_count, scan_keys);
   HeapTuple tuple = systable_getnext(scan);
   if (HeapTupleIsValid(tuple)) {
     TupleDesc descriptor = RelationGetDescr(relation);
@@ -165,28 +168,41 @@ ProbeResult guarded_probe(int which, int key_count, const Datum *keys) {
   return pg_call([&] { return probe(which, key_count, keys); });
 }
 
-}  // namespace
-
-// Organization first; the membership and the user only when a user is named.
-Membership look_up_membership(FunctionCallInfo fcinfo, const Uuid &org_id,
-                              const std::optional<Uuid> &user_id) {
+// Reads the rows: organization first; the membership and the user only when a user is named.
+MembershipAnswer read_membership(FunctionCallInfo fcinfo, const Uuid &org_id,
+                                 const std::optional<Uuid> &user_id) {
   pg_uuid_t org_key;
   std::memcpy(org_key.data, org_id.bytes.data(), UUID_LEN);
-  Membership membership;
+  MembershipAnswer answer;
   const Datum organization_keys[1] = {UUIDPGetDatum(&org_key)};
-  membership.organization_live = guarded_probe(0, 1, organization_keys).live_row;
-  if (!membership.organization_live || !user_id) return membership;
+  answer.organization_live = guarded_probe(0, 1, organization_keys).live_row;
+  if (!answer.organization_live || !user_id) return answer;
 
   pg_uuid_t user_key;
   std::memcpy(user_key.data, user_id->bytes.data(), UUID_LEN);
   const Datum member_keys[2] = {UUIDPGetDatum(&org_key), UUIDPGetDatum(&user_key)};
   const ProbeResult member = guarded_probe(1, 2, member_keys);
-  if (!member.live_row || member.role_null) return membership;
+  if (!member.live_row || member.role_null) return answer;
   const Datum user_keys[1] = {UUIDPGetDatum(&user_key)};
   const ProbeResult user = guarded_probe(2, 1, user_keys);
-  if (!user.live_row || !user.active) return membership;
-  membership.member_role = static_cast<OrgRole>(role_rank_from_datum(fcinfo, member.role));
-  return membership;
+  if (!user.live_row || !user.active) return answer;
+  answer.member_role = role_rank_from_datum(fcinfo, member.role);
+  return answer;
+}
+
+}  // namespace
+
+// Hears about committed changes first, then answers from the cache or the tables.
+MembershipAnswer look_up_membership(FunctionCallInfo fcinfo, const Uuid &org_id,
+                                    const std::optional<Uuid> &user_id) {
+  pg_call([] {
+    AcceptInvalidationMessages();
+    (void)resolved_targets();
+  });
+  if (const auto cached = membership_cache.find(org_id, user_id)) return *cached;
+  const MembershipAnswer answer = read_membership(fcinfo, org_id, user_id);
+  membership_cache.insert(org_id, user_id, answer);
+  return answer;
 }
 
 }  // namespace tenancy::pg

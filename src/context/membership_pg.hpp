@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "context/org_role.hpp"
+#include "context/membership_cache.hpp"
 #include "core/uuid.hpp"
 
 extern "C" {
@@ -14,15 +14,11 @@ extern "C" {
 
 namespace tenancy::pg {
 
-// What the tables say about an organization and, optionally, a user's membership in it.
-struct Membership {
-  bool organization_live = false;      // exists and is not soft-deleted
-  std::optional<OrgRole> member_role;  // the active, live user's active membership role
-};
-
-// Reads the organization, membership and user rows by their unique indexes, under the
-// statement's snapshot. No SQL is run: this is the hot path of every tenant switch.
-Membership look_up_membership(FunctionCallInfo fcinfo, const Uuid &org_id,
-                              const std::optional<Uuid> &user_id);
+// What the identity tables say now about an organization and, optionally, a user's membership
+// in it. Answers come from a per-backend cache that any change to those tables (in any
+// session) empties; on a miss the rows are read by their unique indexes with the latest
+// snapshot. No SQL is run: this is the hot path of every tenant switch.
+MembershipAnswer look_up_membership(FunctionCallInfo fcinfo, const Uuid &org_id,
+                                    const std::optional<Uuid> &user_id);
 
 }  // namespace tenancy::pg

@@ -94,3 +94,22 @@ COMMENT ON COLUMN tenancy.organization_members.deleted_at IS 'When the membershi
 SELECT pg_catalog.pg_extension_config_dump('tenancy.organizations', '');
 SELECT pg_catalog.pg_extension_config_dump('tenancy.users', '');
 SELECT pg_catalog.pg_extension_config_dump('tenancy.organization_members', '');
+
+-- set_context caches membership answers per backend; any committed change to the identity
+-- tables empties every backend's cache. ENABLE ALWAYS: replication and restores fire it too.
+CREATE FUNCTION tenancy.identity_changed() RETURNS trigger
+LANGUAGE C AS 'MODULE_PATHNAME', 'tenancy_identity_changed';
+COMMENT ON FUNCTION tenancy.identity_changed() IS 'Trigger: invalidates the set_context membership cache of every backend.';
+CREATE TRIGGER organizations_identity_changed
+  AFTER INSERT OR UPDATE OF id, deleted_at OR DELETE OR TRUNCATE ON tenancy.organizations
+  FOR EACH STATEMENT EXECUTE FUNCTION tenancy.identity_changed();
+CREATE TRIGGER users_identity_changed
+  AFTER INSERT OR UPDATE OF id, is_active, deleted_at OR DELETE OR TRUNCATE ON tenancy.users
+  FOR EACH STATEMENT EXECUTE FUNCTION tenancy.identity_changed();
+CREATE TRIGGER organization_members_identity_changed
+  AFTER INSERT OR UPDATE OF organization_id, user_id, role, deleted_at OR DELETE OR TRUNCATE
+  ON tenancy.organization_members
+  FOR EACH STATEMENT EXECUTE FUNCTION tenancy.identity_changed();
+ALTER TABLE tenancy.organizations ENABLE ALWAYS TRIGGER organizations_identity_changed;
+ALTER TABLE tenancy.users ENABLE ALWAYS TRIGGER users_identity_changed;
+ALTER TABLE tenancy.organization_members ENABLE ALWAYS TRIGGER organization_members_identity_changed;
