@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test layer: the two-zone and schedule checks, GoogleTest unit tests (CTest), and
-# pg_regress in a throw-away cluster. Installs its own dependencies. Ends with a summary line
+# Runs every test layer: the two-zone and schedule checks, GoogleTest unit tests (CTest),
+# pg_regress and isolation specs in a throw-away cluster, and the boundary test module. Installs its own dependencies. Ends with a summary line
 # and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +62,15 @@ for diffs in regression.diffs output_iso/regression.diffs; do
   fi
 done
 record regress "$ok" "$bad"
+
+echo "== boundary module (guard, pg_call, interrupts, SPI reader, SRF in a live server)"
+boundary_log=$(mktemp)
+bash test/modules/boundary/run.sh 2>&1 | tee "$boundary_log"
+boundary_status=${PIPESTATUS[0]}
+ok=$(grep -cE '\.\.\. ok' "$boundary_log" || true)
+bad=$(grep -cE '\.\.\. FAILED' "$boundary_log" || true)
+[[ $boundary_status -eq 0 || $bad -gt 0 ]] || bad=1
+record boundary "$ok" "$bad"
 
 echo
 echo "== summary"

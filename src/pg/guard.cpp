@@ -12,6 +12,13 @@ PgError::PgError(ErrorData *data)
     : Error(unpack_sql_state(data->sqlerrcode), data->message != nullptr ? data->message : ""),
       data_(data) {}
 
+namespace {
+uint64_t caught_pg_errors = 0;
+}
+
+// The number of PostgreSQL errors caught so far.
+uint64_t pg_errors_caught() { return caught_pg_errors; }
+
 // Copies the error out of ErrorContext inside PG_CATCH, then throws once PG_TRY is closed.
 void run_pg_try(void (*run)(void *), void *context) {
   MemoryContext caller_context = CurrentMemoryContext;
@@ -23,6 +30,7 @@ void run_pg_try(void (*run)(void *), void *context) {
     MemoryContextSwitchTo(caller_context);
     caught = CopyErrorData();
     FlushErrorState();
+    ++caught_pg_errors;
   }
   PG_END_TRY();
   if (caught != nullptr) throw PgError(caught);

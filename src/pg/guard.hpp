@@ -4,6 +4,7 @@
 
 #include "pg/zone.hpp"
 
+#include <cstdint>
 #include <type_traits>
 
 #include "core/error.hpp"
@@ -33,12 +34,19 @@ class PgError : public Error {
 // Raises captured C++ error data as a PostgreSQL ERROR; never returns.
 [[noreturn]] void raise_captured(const CapturedError &error);
 
+// How many PostgreSQL errors pg_call has caught in this backend. Cleanup code compares it with
+// the count at acquisition: a PostgreSQL error in between means the resource belongs to the
+// transaction abort that the re-raised error will cause.
+uint64_t pg_errors_caught();
+
 // Runs run(context) under PG_TRY; a PostgreSQL error is copied, cleared and thrown as PgError.
 // The setjmp lives in this function's frame, which holds nothing that longjmp could clobber.
 void run_pg_try(void (*run)(void *), void *context);
 
 // Runs `call`, which must consist of PostgreSQL calls and plain data only (no object with a
-// destructor may live inside it). A PostgreSQL error becomes a PgError exception.
+// destructor may live inside it). A PostgreSQL error becomes a PgError exception, which must
+// be re-raised (reach the guard): PostgreSQL's state after an error is only made consistent
+// again by aborting the (sub)transaction.
 template <typename Call>
 auto pg_call(Call &&call) -> decltype(call()) {
   using Result = decltype(call());

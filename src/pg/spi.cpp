@@ -13,7 +13,7 @@ extern "C" {
 namespace tenancy::pg {
 
 // Connects to SPI.
-SpiConnection::SpiConnection() : connected_(false) {
+SpiConnection::SpiConnection() : connected_(false), pg_errors_at_connect_(pg_errors_caught()) {
   const int status = pg_call([] { return SPI_connect(); });
   if (status != SPI_OK_CONNECT) {
     throw Error(sqlstate::kInternalError,
@@ -22,9 +22,10 @@ SpiConnection::SpiConnection() : connected_(false) {
   connected_ = true;
 }
 
-// Only the normal path disconnects; an error path leaves SPI to the transaction abort.
+// Disconnects unless a PostgreSQL error since connecting left SPI to the transaction abort.
 SpiConnection::~SpiConnection() {
-  if (connected_ && std::uncaught_exceptions() == 0) {
+  if (connected_ && pg_errors_caught() == pg_errors_at_connect_) {
+    connected_ = false;
     pg_call([] { SPI_finish(); });
   }
 }
@@ -46,7 +47,7 @@ SPIPlanPtr SpiStatement::plan() {
     throw Error(sqlstate::kInternalError,
                 std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
   }
-  pg_call([&] { return SPI_keepplan(prepared); });
+  if (lifetime_ == Lifetime::kBackend) pg_call([&] { return SPI_keepplan(prepared); });
   plan_ = prepared;
   return plan_;
 }
@@ -55,7 +56,8 @@ SPIPlanPtr SpiStatement::plan() {
 SpiCursorReader::SpiCursorReader(SpiStatement &statement, const Datum *arguments,
                                  const char *arg_nulls, std::vector<Oid> expected_columns,
                                  long batch_rows)
-    : expected_columns_(std::move(expected_columns)),
+    : pg_errors_at_open_(pg_errors_caught()),
+      expected_columns_(std::move(expected_columns)),
       batch_rows_(batch_rows > 0 ? batch_rows : 1),
       values_(expected_columns_.size()),
       nulls_(new bool[expected_columns_.size()]) {
@@ -63,12 +65,17 @@ SpiCursorReader::SpiCursorReader(SpiStatement &statement, const Datum *arguments
   portal_ = pg_call([&] {
     return SPI_cursor_open(nullptr, plan, const_cast<Datum *>(arguments), arg_nulls, true);
   });
-  check_columns(portal_->tupDesc);
+  try {
+    check_columns(portal_->tupDesc);
+  } catch (const Error &) {
+    close();  // the destructor of a half-built reader does not run
+    throw;
+  }
 }
 
-// Closes the portal on the normal path; on an error path the abort closes it.
+// Closes the portal unless a PostgreSQL error is unwinding (then the abort closes it).
 SpiCursorReader::~SpiCursorReader() {
-  if (portal_ != nullptr && std::uncaught_exceptions() == 0) close();
+  if (portal_ != nullptr && pg_errors_caught() == pg_errors_at_open_) close();
 }
 
 // One SPI_cursor_fetch.

@@ -4,6 +4,7 @@
 
 #include "pg/zone.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,8 +17,9 @@ extern "C" {
 
 namespace tenancy::pg {
 
-// SPI_connect for one C++ scope. On normal exit the scope calls finish(); when unwinding an
-// error, the transaction abort that follows cleans SPI up, so the destructor does nothing.
+// SPI_connect for one C++ scope. The destructor disconnects on every path, except when a
+// PostgreSQL error was caught since connecting: then SPI's state belongs to the abort that the
+// error must lead to (a PgError is always re-raised), and the abort cleans SPI up.
 class SpiConnection {
  public:
   SpiConnection();
@@ -30,13 +32,19 @@ class SpiConnection {
 
  private:
   bool connected_;
+  uint64_t pg_errors_at_connect_;
 };
 
-// A statement text with its argument types, planned on first use and kept for the backend.
+// A statement text with its argument types, planned on first use. A function-static statement
+// keeps its plan for the backend (kBackend); a statement built per call (kCall) leaves its plan
+// in the SPI connection's memory, freed by SPI_finish.
 class SpiStatement {
  public:
-  SpiStatement(const char *sql, std::vector<Oid> argument_types)
-      : sql_(sql), argument_types_(std::move(argument_types)) {}
+  enum class Lifetime { kBackend, kCall };
+
+  SpiStatement(const char *sql, std::vector<Oid> argument_types,
+               Lifetime lifetime = Lifetime::kBackend)
+      : sql_(sql), argument_types_(std::move(argument_types)), lifetime_(lifetime) {}
 
   // The kept plan; prepares it the first time (requires an SPI connection).
   SPIPlanPtr plan();
@@ -47,6 +55,7 @@ class SpiStatement {
  private:
   const char *sql_;
   std::vector<Oid> argument_types_;
+  Lifetime lifetime_;
   SPIPlanPtr plan_ = nullptr;
 };
 
@@ -93,6 +102,7 @@ class SpiCursorReader {
   void close();
 
   Portal portal_ = nullptr;
+  uint64_t pg_errors_at_open_;
   std::vector<Oid> expected_columns_;
   long batch_rows_;
   SPITupleTable *batch_ = nullptr;

@@ -134,7 +134,7 @@ TENANCY_FUNCTION(boundary_spi_sum) {
   {
     SpiConnection spi;
     // Built per call: the query text changes from call to call.
-    SpiStatement statement(query.c_str(), {});
+    SpiStatement statement(query.c_str(), {}, SpiStatement::Lifetime::kCall);
     SpiCursorReader reader(statement, nullptr, nullptr, {INT8OID}, batch_rows);
     reader.for_each([&](const SpiRow &row) {
       if (rows_left_in_batch == 0) {
@@ -151,9 +151,6 @@ TENANCY_FUNCTION(boundary_spi_sum) {
       ++row_count;
       if (!row.nulls[0]) total += DatumGetInt64(row.values[0]);
     });
-    // The plan was kept for the backend; a per-call statement must not leave it behind.
-    SPIPlanPtr plan = statement.plan();
-    pg_call([&] { return SPI_freeplan(plan); });
     spi.finish();
   }
   if (rows_left_in_batch != 0) {
@@ -212,4 +209,18 @@ TENANCY_FUNCTION(boundary_srf) {
     result.add_row(values, nulls);
   }
   return static_cast<Datum>(0);
+}
+
+// Catches a column-type mismatch (a C++ error, no PostgreSQL error involved) outside the SPI
+// scope and returns its SQLSTATE: the connection and the cursor must still be cleaned up.
+TENANCY_FUNCTION(boundary_spi_caught_mismatch) {
+  try {
+    SpiConnection spi;
+    SpiStatement statement("SELECT 'text'::text", {}, SpiStatement::Lifetime::kCall);
+    SpiCursorReader reader(statement, nullptr, nullptr, {INT8OID}, 10);
+    spi.finish();
+  } catch (const Error &error) {
+    return text_datum(error.sqlstate());
+  }
+  return text_datum("none");
 }

@@ -22,3 +22,7 @@ CREATE FUNCTION boundary_spin(max_seconds float8) RETURNS bigint
 -- n rows through MaterializedRows.
 CREATE FUNCTION boundary_srf(n int) RETURNS TABLE(i int, label text)
   AS 'MODULE_PATHNAME', 'boundary_srf' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- Catches a 42804 column mismatch in C++ and returns its SQLSTATE (SPI must be cleaned up).
+CREATE FUNCTION boundary_spi_caught_mismatch() RETURNS text
+  AS 'MODULE_PATHNAME', 'boundary_spi_caught_mismatch' LANGUAGE C VOLATILE PARALLEL UNSAFE;

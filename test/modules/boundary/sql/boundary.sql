@@ -218,6 +218,13 @@ SELECT boundary_srf_as_scalar(2);
 SELECT :'SQLSTATE' AS sqlstate, boundary_destructor_count() - :before AS destructors_run;
 DROP FUNCTION boundary_srf_as_scalar(int);
 
+-- A C++ error caught in C++ (not re-raised) still disconnects SPI and closes the cursor: no
+-- "transaction left non-empty SPI stack" warning, inside or outside a transaction block.
+SELECT boundary_spi_caught_mismatch() AS caught;
+BEGIN;
+SELECT boundary_spi_caught_mismatch() AS caught_in_transaction;
+COMMIT;
+
 -- The session is fine at the end.
 SELECT boundary_throw('none') AS still_works;
 DROP EXTENSION tenancy_boundary;
