@@ -29,7 +29,8 @@ TokenVerdict refuse(TokenFailure failure, std::string reason) {
 // Parses JSON text that must be an object; discarded (non-object) on any error.
 Json parse_object(const std::string &text) {
   Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return parsed.is_object() ? parsed : Json(Json::value_t::discarded);
+  if (!parsed.is_object()) return Json(Json::value_t::discarded);
+  return parsed;
 }
 
 // Reads a NumericDate claim into Unix microseconds; false when absent or not a sane number.
