@@ -8,8 +8,6 @@ extern "C" {
 
 #include "pg/spi.hpp"
 
-#include <exception>
-
 namespace tenancy::pg {
 
 // Connects to SPI.
@@ -23,10 +21,15 @@ SpiConnection::SpiConnection() : connected_(false), pg_errors_at_connect_(pg_err
 }
 
 // Disconnects unless a PostgreSQL error since connecting left SPI to the transaction abort.
+// A destructor must not throw: a failure here (not expected from SPI_finish) is dropped, and
+// PostgreSQL's end-of-transaction check reports any SPI connection left behind.
 SpiConnection::~SpiConnection() {
   if (connected_ && pg_errors_caught() == pg_errors_at_connect_) {
     connected_ = false;
-    pg_call([] { SPI_finish(); });
+    try {
+      pg_call([] { SPI_finish(); });
+    } catch (...) {
+    }
   }
 }
 
@@ -75,7 +78,12 @@ SpiCursorReader::SpiCursorReader(SpiStatement &statement, const Datum *arguments
 
 // Closes the portal unless a PostgreSQL error is unwinding (then the abort closes it).
 SpiCursorReader::~SpiCursorReader() {
-  if (portal_ != nullptr && pg_errors_caught() == pg_errors_at_open_) close();
+  if (portal_ != nullptr && pg_errors_caught() == pg_errors_at_open_) {
+    try {
+      close();
+    } catch (...) {  // never throw from a destructor; the portal dies with the transaction
+    }
+  }
 }
 
 // One SPI_cursor_fetch.
