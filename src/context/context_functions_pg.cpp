@@ -53,9 +53,7 @@ TenantContext statement_context() { return current_tenant_context(statement_unix
 // A uuid Datum from 16 context bytes, or SQL NULL.
 Datum uuid_or_null(FunctionCallInfo fcinfo, const uint8_t *bytes) {
   if (bytes == nullptr) PG_RETURN_NULL();
-  Uuid uuid;
-  std::copy(bytes, bytes + 16, uuid.bytes.begin());
-  return uuid_datum(uuid);
+  return uuid_datum(uuid_from_bytes(bytes));
 }
 
 }  // namespace
@@ -185,9 +183,7 @@ TENANCY_FUNCTION(tenancy_context) {
   const TenantContext context = tpg::statement_context();
   const auto uuid_text = [](const uint8_t *bytes) -> Json {
     if (bytes == nullptr) return nullptr;
-    Uuid uuid;
-    std::copy(bytes, bytes + 16, uuid.bytes.begin());
-    return tenancy::format_uuid(uuid);
+    return tenancy::format_uuid(tenancy::uuid_from_bytes(bytes));
   };
   Json description = {
       {"org_id", uuid_text(context.org_id)},

@@ -1,6 +1,8 @@
 // Canonical UUID text conversion.
 #include "core/uuid.hpp"
 
+#include <algorithm>
+
 namespace tenancy {
 
 namespace {
@@ -35,6 +37,13 @@ std::optional<Uuid> parse_uuid(std::string_view text) {
     uuid.bytes[byte++] = static_cast<uint8_t>(high << 4 | low);
     i += 2;
   }
+  return uuid;
+}
+
+// Copies 16 bytes.
+Uuid uuid_from_bytes(const uint8_t *bytes) {
+  Uuid uuid;
+  std::copy(bytes, bytes + uuid.bytes.size(), uuid.bytes.begin());
   return uuid;
 }
 

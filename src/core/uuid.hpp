@@ -20,6 +20,9 @@ struct Uuid {
 // Parses the canonical 36-character form (either case); nullopt for anything else.
 std::optional<Uuid> parse_uuid(std::string_view text);
 
+// A UUID from 16 raw bytes.
+Uuid uuid_from_bytes(const uint8_t *bytes);
+
 // Prints the canonical lower-case 36-character form.
 std::string format_uuid(const Uuid &uuid);
 
