@@ -17,7 +17,11 @@ SQL_PARTS = \
 	src/context/org_role.sql \
 	src/context/context.sql \
 	src/schema/common.sql \
-	src/schema/identity.sql
+	src/schema/identity.sql \
+	src/rls/rls.sql \
+	src/rls/sharing.sql \
+	src/rls/audit.sql \
+	src/rls/auto_rls.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress tests run in the order the schedule lists them.

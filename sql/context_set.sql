@@ -112,4 +112,7 @@ SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict, p.prosecdef,
        has_function_privilege('regress_tenancy_app', p.oid, 'EXECUTE') AS app_can_execute
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'tenancy' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+   AND p.proname IN ('set_context', 'set_context_token', 'clear_context', 'current_org_id',
+                     'current_user_id', 'current_org_role', 'has_role', 'require_org_id', 'context',
+                     'generate_context_keypair', 'sign_context_token', 'identity_changed')
  ORDER BY p.proname;
