@@ -13,15 +13,61 @@ ALTER TABLE tenancy.auto_rls_schemas ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenancy.auto_rls_schemas FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenancy_read ON tenancy.auto_rls_schemas FOR SELECT USING (true);
 
--- Event trigger body: enable_rls for each new or altered table of a watched schema that has a
--- uuid organization_id column and no row level security yet. Runs as the DDL's author (the owner).
+-- Copies the tenancy_* policies of a partition's parent onto the partition, with RLS enabled
+-- and forced: a partition queried directly would otherwise bypass the parent's policies.
+CREATE FUNCTION tenancy.inherit_partition_policies(part regclass, parent regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  policy record;
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+  EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
+  FOR policy IN
+    SELECT p.polname,
+           CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                         WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,
+           CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END AS kind,
+           pg_get_expr(p.polqual, p.polrelid) AS using_expr,
+           pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+      FROM pg_policy p
+     WHERE p.polrelid = parent AND p.polname LIKE 'tenancy\_%'
+  LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', policy.polname, part);
+    EXECUTE format('CREATE POLICY %I ON %s AS %s FOR %s TO PUBLIC%s%s', policy.polname, part,
+                   policy.kind, policy.command,
+                   CASE WHEN policy.using_expr IS NULL THEN '' ELSE ' USING (' || policy.using_expr || ')' END,
+                   CASE WHEN policy.check_expr IS NULL THEN '' ELSE ' WITH CHECK (' || policy.check_expr || ')' END);
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.inherit_partition_policies(regclass, regclass) IS
+  'Copies the tenancy_* policies of a parent onto a new partition (used by the auto_rls event trigger).';
+
+-- Event trigger body. (1) A new partition of a table isolated by the tenancy generators, in any
+-- schema, inherits the parent's policies. (2) A new or altered table of a watched schema that
+-- has a uuid organization_id column and no row level security yet gets enable_rls. Runs as the
+-- DDL's author (the table owner).
 CREATE FUNCTION tenancy.auto_rls_on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   target regclass;
+  parent regclass;
 BEGIN
+  FOR target, parent IN
+    SELECT DISTINCT c.oid::regclass, i.inhparent::regclass
+      FROM pg_event_trigger_ddl_commands() cmd
+      JOIN pg_class c ON c.oid = cmd.objid
+      JOIN pg_inherits i ON i.inhrelid = c.oid
+     WHERE cmd.classid = 'pg_class'::regclass AND c.relispartition AND NOT c.relrowsecurity
+       AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = i.inhparent AND p.polname = 'tenancy_select')
+  LOOP
+    PERFORM tenancy.inherit_partition_policies(target, parent);
+  END LOOP;
+
   FOR target IN
     SELECT DISTINCT c.oid::regclass
       FROM pg_event_trigger_ddl_commands() cmd
@@ -31,17 +77,16 @@ BEGIN
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id'
                          AND NOT a.attisdropped AND a.atttypid = 'uuid'::regtype
      WHERE cmd.classid = 'pg_class'::regclass
-       AND cmd.command_tag IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS', 'SELECT INTO')
        AND c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND NOT c.relrowsecurity  -- leaves hand-made RLS alone, and stops the recursion of the
                                  -- ALTER TABLE statements enable_rls itself runs
-       AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname LIKE 'tenancy\_%')
   LOOP
     PERFORM tenancy.enable_rls(target);
   END LOOP;
 END;
 $$;
-COMMENT ON FUNCTION tenancy.auto_rls_on_ddl() IS 'Event trigger: applies enable_rls to new tenant tables of auto_rls schemas.';
+COMMENT ON FUNCTION tenancy.auto_rls_on_ddl() IS
+  'Event trigger: new partitions inherit tenancy policies; new tenant tables of auto_rls schemas get enable_rls.';
 
 CREATE EVENT TRIGGER tenancy_auto_rls ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS', 'SELECT INTO')
