@@ -72,9 +72,8 @@ SELECT v.oid::regclass, 'view_without_security_invoker', 'error',
                   AND d.refclassid = 'pg_class'::regclass
   JOIN pg_class base ON base.oid = d.refobjid AND base.relrowsecurity AND base.oid <> v.oid
  WHERE v.relkind = 'v'
-   AND NOT coalesce(v.reloptions @> ARRAY['security_invoker=true']
-                    OR v.reloptions @> ARRAY['security_invoker=on']
-                    OR v.reloptions @> ARRAY['security_invoker=1'], false)
+   AND NOT coalesce((SELECT o.option_value::boolean FROM pg_options_to_table(v.reloptions) o
+                      WHERE o.option_name = 'security_invoker'), false)
  GROUP BY v.oid
 UNION ALL
 -- 7. SECURITY DEFINER functions without a pinned search_path can be hijacked.

@@ -11,7 +11,7 @@ COMMENT ON COLUMN tenancy.auto_rls_schemas.created_at IS 'When auto_rls was turn
 SELECT pg_catalog.pg_extension_config_dump('tenancy.auto_rls_schemas', '');
 ALTER TABLE tenancy.auto_rls_schemas ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenancy.auto_rls_schemas FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenancy_read ON tenancy.auto_rls_schemas FOR SELECT USING (true);
+CREATE POLICY auto_rls_schemas_read ON tenancy.auto_rls_schemas FOR SELECT USING (true);
 
 -- Copies the tenancy_* policies of a partition's parent onto the partition, with RLS enabled
 -- and forced: a partition queried directly would otherwise bypass the parent's policies.
@@ -46,9 +46,9 @@ COMMENT ON FUNCTION tenancy.inherit_partition_policies(regclass, regclass) IS
   'Copies the tenancy_* policies of a parent onto a new partition (used by the auto_rls event trigger).';
 
 -- Event trigger body. (1) A new partition of a table isolated by the tenancy generators, in any
--- schema, inherits the parent's policies. (2) A new or altered table of a watched schema that
--- has a uuid organization_id column and no row level security yet gets enable_rls. Runs as the
--- DDL's author (the table owner).
+-- schema, inherits the parent's policies. (2) A table of a watched schema whose uuid
+-- organization_id column this transaction created (CREATE TABLE, ALTER TABLE ADD or RENAME
+-- COLUMN) and that has no row level security yet gets enable_rls. Runs as the DDL's author.
 CREATE FUNCTION tenancy.auto_rls_on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -80,6 +80,9 @@ BEGIN
        AND c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND NOT c.relrowsecurity  -- leaves hand-made RLS alone, and stops the recursion of the
                                  -- ALTER TABLE statements enable_rls itself runs
+       -- organization_id was created (or renamed into place) by this transaction: an ALTER
+       -- TABLE of an older tenant table (or disable_rls) is not a reason to isolate it.
+       AND age(a.xmin) <= 0
   LOOP
     PERFORM tenancy.enable_rls(target);
   END LOOP;
@@ -121,3 +124,20 @@ $$;
 COMMENT ON FUNCTION tenancy.auto_rls(name, boolean) IS
   'Turns on (or off) automatic enable_rls for new tables with an organization_id column in a schema.';
 GRANT SELECT ON tenancy.auto_rls_schemas TO PUBLIC;
+
+-- Forgets dropped schemas, so a new schema of the same name (perhaps another owner's) is not
+-- watched by accident. SECURITY DEFINER: whoever drops a schema may not write the registry.
+CREATE FUNCTION tenancy.auto_rls_on_drop() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM tenancy.auto_rls_schemas w
+   WHERE w.schema_name IN (SELECT d.object_name FROM pg_event_trigger_dropped_objects() d
+                            WHERE d.object_type = 'schema');
+END;
+$$;
+COMMENT ON FUNCTION tenancy.auto_rls_on_drop() IS 'Event trigger: removes dropped schemas from auto_rls.';
+CREATE EVENT TRIGGER tenancy_auto_rls_drop ON sql_drop
+  WHEN TAG IN ('DROP SCHEMA')
+  EXECUTE FUNCTION tenancy.auto_rls_on_drop();

@@ -59,18 +59,18 @@ std::string tenant_policy_sql(const TenantTableFacts &facts, const KeywordCheck 
                          role_check(facts.delete_role), is_keyword);
 }
 
-// Rows whose parent row (through the foreign key) belongs to the current organization.
+// Rows whose parent row (through the foreign key) belongs to the current organization. The
+// child's column stands outside the subquery, so no parent column can capture it, and the
+// text names no table but the parent, so it can be copied onto partitions as it is.
 std::string child_policy_sql(const ChildTableFacts &facts, const KeywordCheck &is_keyword) {
   const std::string table = qualified_name(facts.table.schema, facts.table.name, is_keyword);
   const std::string parent = qualified_name(facts.parent.schema, facts.parent.name, is_keyword);
-  // The child's column is qualified with the child table's name, so a parent column of the same
-  // name cannot capture it inside the subquery.
-  const std::string child_column = table + "." + quote_identifier(facts.fk_column, is_keyword);
-  const std::string own_rows =
-      "EXISTS (SELECT 1 FROM " + parent + " tenancy_parent WHERE tenancy_parent." +
-      quote_identifier(facts.parent_key, is_keyword) + " OPERATOR(pg_catalog.=) " + child_column +
-      " AND tenancy_parent." + quote_identifier(facts.parent_tenant_column, is_keyword) +
-      " OPERATOR(pg_catalog.=) tenancy.current_org_id())";
+  const std::string own_rows = quote_identifier(facts.fk_column, is_keyword) +
+                               " IN (SELECT tenancy_parent." +
+                               quote_identifier(facts.parent_key, is_keyword) + " FROM " + parent +
+                               " tenancy_parent WHERE tenancy_parent." +
+                               quote_identifier(facts.parent_tenant_column, is_keyword) +
+                               " OPERATOR(pg_catalog.=) tenancy.current_org_id())";
   return policy_preamble(table, is_keyword) +
          create_policies(table, own_rows, own_rows, role_check(facts.write_role),
                          role_check(facts.delete_role), is_keyword);

@@ -118,3 +118,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tenancy.unshare(uuid, text) IS 'Revokes the current organization''s share of scope with grantee (ADMIN+).';
+
+-- Memberships are tenant rows: members see their organization's, ADMIN+ manage them.
+-- (set_context reads them directly by index, so its checks do not depend on these policies.)
+SELECT tenancy.enable_rls('tenancy.organization_members', write_role => 'ADMIN', delete_role => 'ADMIN');
