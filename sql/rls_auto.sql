@@ -48,7 +48,7 @@ SELECT schema_name FROM tenancy.auto_rls_schemas WHERE schema_name LIKE 'regress
 
 SET SESSION AUTHORIZATION regress_auto_owner;
 -- A new table with a uuid organization_id: ENABLE + FORCE and the four tenancy_* policies.
-CREATE TABLE regress_auto.orders (organization_id uuid NOT NULL, id int NOT NULL,
+CREATE TABLE regress_auto.orders (organization_id uuid NOT NULL, id int NOT NULL UNIQUE,
                                   PRIMARY KEY (organization_id, id));
 -- Without organization_id, or with one that is not a uuid: untouched.
 CREATE TABLE regress_auto.lookup (code text PRIMARY KEY);

@@ -577,29 +577,39 @@ RESET ROLE;
 RESET client_min_messages;
 SELECT rls_state('public.rls_idem');
 
--- The generated DDL names everything by schema: a search_path that puts a hostile "=" operator
--- before pg_catalog does not capture the policies (and the operator can be dropped, since no
--- policy depends on it).
-CREATE FUNCTION public.rls_always(uuid, uuid) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT true';
-CREATE OPERATOR public.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = public.rls_always);
+-- The generated DDL names everything by schema: a search_path that puts hostile "=" operators
+-- (for uuid, and for int, the type of the foreign key below) before pg_catalog captures no
+-- policy: no policy depends on them, and the child table still shows org A's row only.
+CREATE FUNCTION public.rls_always_uuid(uuid, uuid) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE FUNCTION public.rls_always_int(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR public.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = public.rls_always_uuid);
+CREATE OPERATOR public.= (LEFTARG = int, RIGHTARG = int, FUNCTION = public.rls_always_int);
 CREATE TABLE public.rls_path (organization_id uuid NOT NULL, id int NOT NULL);
 INSERT INTO public.rls_path VALUES (rls_a(), 1), (rls_b(), 2);
-GRANT SELECT ON public.rls_path TO regress_rls_app;
+INSERT INTO public.rls_plain (organization_id, parent_id, id) VALUES (rls_a(), 10, 1), (rls_b(), 20, 2);
+GRANT SELECT ON public.rls_path, public.rls_plain TO regress_rls_app;
 SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 SELECT tenancy.enable_rls('rls_path') IS NOT NULL AS enabled;
 SELECT tenancy.enable_rls_via('rls_plain', 'parent_id', 'rls_projects') IS NOT NULL AS enabled;
 RESET search_path;
 RESET client_min_messages;
+SELECT count(DISTINCT d.objid) AS policies_using_public_operators
+  FROM pg_depend d JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass AND d.refobjid = o.oid
+ WHERE d.classid = 'pg_policy'::regclass AND o.oprnamespace = 'public'::regnamespace;
 BEGIN;
 SELECT rls_as(rls_a(), 'VIEWER');
 SET LOCAL ROLE regress_rls_app;
 SET LOCAL search_path = public, pg_catalog;
 SELECT id FROM rls_path ORDER BY id;
+SELECT id, parent_id FROM rls_plain ORDER BY id;
 ROLLBACK;
-DROP OPERATOR public.= (uuid, uuid);
-DROP FUNCTION public.rls_always(uuid, uuid);
 SELECT tenancy.disable_rls('public.rls_plain');
+DROP OPERATOR public.= (uuid, uuid);
+DROP OPERATOR public.= (int, int);
+DROP FUNCTION public.rls_always_uuid(uuid, uuid), public.rls_always_int(int, int);
+DELETE FROM public.rls_plain;
+REVOKE SELECT ON public.rls_plain FROM regress_rls_app;
 DROP TABLE public.rls_path;
 
 --

@@ -60,13 +60,14 @@ std::string tenant_policy_sql(const TenantTableFacts &facts, const KeywordCheck 
 }
 
 // Rows whose parent row (through the foreign key) belongs to the current organization. The
-// child's column stands outside the subquery, so no parent column can capture it, and the
-// text names no table but the parent, so it can be copied onto partitions as it is.
+// child's column stands outside the subquery, so no parent column can capture it; the text
+// names no table but the parent, so it can be copied onto partitions as it is; and the
+// comparison is OPERATOR(pg_catalog.=), so no operator on the search_path can stand in.
 std::string child_policy_sql(const ChildTableFacts &facts, const KeywordCheck &is_keyword) {
   const std::string table = qualified_name(facts.table.schema, facts.table.name, is_keyword);
   const std::string parent = qualified_name(facts.parent.schema, facts.parent.name, is_keyword);
   const std::string own_rows = quote_identifier(facts.fk_column, is_keyword) +
-                               " IN (SELECT tenancy_parent." +
+                               " OPERATOR(pg_catalog.=) ANY (SELECT tenancy_parent." +
                                quote_identifier(facts.parent_key, is_keyword) + " FROM " + parent +
                                " tenancy_parent WHERE tenancy_parent." +
                                quote_identifier(facts.parent_tenant_column, is_keyword) +

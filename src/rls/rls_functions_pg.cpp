@@ -161,6 +161,26 @@ std::string tenant_script(FunctionCallInfo fcinfo) {
   return script;
 }
 
+// True when the key column alone is covered by a valid, non-partial unique index of the table.
+bool is_unique_on_its_own(const RelationInfo &table, const std::string &column) {
+  static SpiStatement statement(
+      "SELECT pg_catalog.count(*) FROM pg_catalog.pg_index i"
+      " WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisunique AND i.indisvalid"
+      "   AND i.indnkeyatts OPERATOR(pg_catalog.=) 1 AND i.indpred IS NULL"
+      "   AND i.indexprs IS NULL AND i.indkey[0] OPERATOR(pg_catalog.=) $2",
+      {OIDOID, INT2OID});
+  const AttrNumber number = pg_call([&] { return get_attnum(table.id, column.c_str()); });
+  int64 unique_indexes = 0;
+  SpiConnection spi;
+  {
+    const Datum arguments[2] = {ObjectIdGetDatum(table.id), Int16GetDatum(number)};
+    SpiCursorReader reader(statement, arguments, nullptr, {INT8OID}, 1);
+    reader.for_each([&](const SpiRow &row) { unique_indexes = DatumGetInt64(row.values[0]); });
+  }
+  spi.finish();
+  return unique_indexes > 0;
+}
+
 // The DDL of enable_rls_via for the arguments of this call.
 std::string child_script(FunctionCallInfo fcinfo) {
   for (int n : {0, 1, 2, 3, 4, 5}) {
@@ -184,6 +204,16 @@ std::string child_script(FunctionCallInfo fcinfo) {
   require_column(child, facts.fk_column, InvalidOid, "foreign key");
   require_column(parent, facts.parent_key, InvalidOid, "parent key");
   require_column(parent, facts.parent_tenant_column, UUIDOID, "parent tenant");
+  if (!is_unique_on_its_own(parent, facts.parent_key)) {
+    // A key unique only together with the tenant column would match parent rows of several
+    // organizations, and the policy would let each of them see the child row.
+    throw Error("42830",
+                "parent key " + quote_identifier(facts.parent_key, is_reserved_keyword) + " of " +
+                    display_name(parent) + " is not unique on its own",
+                "A child row could then belong to parent rows of several organizations.",
+                "Reference a column with its own unique constraint, or give the child an "
+                "organization_id and use tenancy.enable_rls().");
+  }
   if (column_type(child, facts.fk_column) != column_type(parent, facts.parent_key)) {
     throw Error(sqlstate::kDatatypeMismatch,
                 "foreign key column " + quote_identifier(facts.fk_column, is_reserved_keyword) +

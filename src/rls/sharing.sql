@@ -60,6 +60,7 @@ CREATE FUNCTION tenancy.share_with(grantee uuid, scope text) RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   owner_org uuid := tenancy.require_org_id();
   share_id uuid;
@@ -103,6 +104,7 @@ CREATE FUNCTION tenancy.unshare(grantee uuid, scope text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   owner_org uuid := tenancy.require_org_id();
 BEGIN
@@ -111,6 +113,9 @@ BEGIN
   END IF;
   IF NOT tenancy.has_role('ADMIN') THEN
     RAISE EXCEPTION 'sharing needs the ADMIN role in the current organization' USING ERRCODE = '42501';
+  END IF;
+  IF scope NOT IN ('ledger', 'dependencies') THEN
+    RAISE EXCEPTION 'scope must be ledger or dependencies' USING ERRCODE = '22023';
   END IF;
   UPDATE tenancy.org_shares s SET revoked_at = pg_catalog.now()
    WHERE s.organization_id = owner_org AND s.grantee_org_id = grantee

@@ -385,7 +385,8 @@ TEST(TenantPolicySql, HostileNamesAppearOnlyQuoted) {
 TEST(ChildPolicySql, ReferencesTheParentKeyAndTenantColumn) {
   const std::string sql = child_policy_sql(order_lines_facts(), kKeywords);
   const std::string own_rows =
-      "order_id IN (SELECT tenancy_parent.id FROM public.orders tenancy_parent WHERE "
+      "order_id OPERATOR(pg_catalog.=) ANY (SELECT tenancy_parent.id FROM public.orders "
+      "tenancy_parent WHERE "
       "tenancy_parent.organization_id OPERATOR(pg_catalog.=) tenancy.current_org_id())";
   const std::vector<std::string> parts = statements(sql);
   ASSERT_EQ(parts.size(), 10u) << sql;
@@ -414,7 +415,9 @@ TEST(ChildPolicySql, KeepsTheChildColumnOutsideTheSubquery) {
   ChildTableFacts facts = order_lines_facts();
   facts.fk_column = "id";
   const std::string sql = child_policy_sql(facts, kKeywords);
-  EXPECT_TRUE(contains(sql, "USING (id IN (SELECT tenancy_parent.id FROM public.orders")) << sql;
+  EXPECT_TRUE(contains(
+      sql, "USING (id OPERATOR(pg_catalog.=) ANY (SELECT tenancy_parent.id FROM public.orders"))
+      << sql;
   EXPECT_FALSE(contains(sql, "order_lines.")) << sql;
 }
 
@@ -429,10 +432,10 @@ TEST(ChildPolicySql, UsesTheGivenNamesAndRoles) {
   facts.write_role = OrgRole::kAdmin;
   facts.delete_role = OrgRole::kOwner;
   const std::string sql = child_policy_sql(facts, kKeywords);
-  EXPECT_TRUE(
-      contains(sql,
-               "\"user\" IN (SELECT tenancy_parent.\"Key\" FROM core.\"order\" tenancy_parent "
-               "WHERE tenancy_parent.org OPERATOR(pg_catalog.=) tenancy.current_org_id())"))
+  EXPECT_TRUE(contains(sql,
+                       "\"user\" OPERATOR(pg_catalog.=) ANY (SELECT tenancy_parent.\"Key\" FROM "
+                       "core.\"order\" tenancy_parent "
+                       "WHERE tenancy_parent.org OPERATOR(pg_catalog.=) tenancy.current_org_id())"))
       << sql;
   EXPECT_TRUE(contains(policy_for(sql, "UPDATE"), "tenancy.has_role('ADMIN'::tenancy.org_role)"));
   EXPECT_TRUE(contains(policy_for(sql, "DELETE"), "tenancy.has_role('OWNER'::tenancy.org_role)"));
