@@ -7,6 +7,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "common/keywords.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 }
 
@@ -229,9 +230,18 @@ std::string child_script(FunctionCallInfo fcinfo) {
 }
 
 // Runs a generated script as the caller, in one SPI call (the parser, not us, splits it).
+// client_min_messages is raised to WARNING for the call, as a function's SET clause would, so
+// DROP POLICY IF EXISTS does not report every policy that was not there yet.
 void run_script(const std::string &script) {
   SpiConnection spi;
-  const int status = pg_call([&] { return SPI_execute(script.c_str(), false, 0); });
+  const int status = pg_call([&] {
+    const int nest_level = NewGUCNestLevel();
+    (void)set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_SAVE, true, 0, false);
+    const int result = SPI_execute(script.c_str(), false, 0);
+    AtEOXact_GUC(true, nest_level);
+    return result;
+  });
   if (status < 0) {
     throw Error(sqlstate::kInternalError, std::string("running the generated policy DDL failed: ") +
                                               SPI_result_code_string(status));

