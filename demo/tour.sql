@@ -45,11 +45,13 @@ INSERT INTO public.invoices (organization_id, customer, amount) VALUES
   ('ac000000-0000-4000-8000-0000000000ac', 'Road Runner Inc.', 120.00),
   ('ac000000-0000-4000-8000-0000000000ac', 'Coyote LLC', 80.50),
   ('6e000000-0000-4000-8000-00000000006e', 'Springfield Power', 9999.99);
--- Until the RLS generators land, the policy is written by hand around current_org_id().
-ALTER TABLE public.invoices ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_rows ON public.invoices
-  USING (organization_id = tenancy.current_org_id())
-  WITH CHECK (organization_id = tenancy.current_org_id() AND tenancy.has_role('MEMBER'));
+\echo 'the lint finds the gap before the table is isolated:'
+SELECT table_name, check_name, severity FROM tenancy.rls_audit(ARRAY['public']) ORDER BY 1, 2;
+\echo 'enable_rls generates and runs the policies (the DDL it ran is returned):'
+SELECT tenancy.enable_rls('public.invoices') AS generated_ddl \gset
+SELECT count(*) AS statements_run FROM regexp_split_to_table(:'generated_ddl', E';\n') s WHERE s <> '';
+SELECT polname AS policy, polcmd AS command FROM pg_policy WHERE polrelid = 'public.invoices'::regclass ORDER BY 1;
+SELECT count(*) AS audit_findings_after FROM tenancy.rls_audit(ARRAY['public']);
 
 -- app: what the application connects as. auth: the service allowed to vouch for users.
 CREATE ROLE demo_app NOLOGIN;
