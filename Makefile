@@ -21,7 +21,16 @@ SQL_PARTS = \
 	src/rls/rls.sql \
 	src/rls/sharing.sql \
 	src/rls/audit.sql \
-	src/rls/auto_rls.sql
+	src/rls/auto_rls.sql \
+	src/schema/workspace.sql \
+	src/schema/telemetry.sql \
+	src/schema/pipelines.sql \
+	src/schema/ledger.sql \
+	src/schema/graph.sql \
+	src/schema/audit.sql \
+	src/schema/identity_rls.sql \
+	src/schema/drop_guard.sql \
+	src/schema/app_role.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress tests run in the order the schedule lists them.

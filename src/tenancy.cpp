@@ -9,6 +9,7 @@ extern "C" {
 #include <sodium.h>
 
 #include "context/context_state.hpp"
+#include "schema/drop_guard.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -24,5 +25,6 @@ void _PG_init(void) {
                     errmsg("tenancy cannot load: libsodium failed to initialise")));
   }
   tenancy::define_context_settings();
+  tenancy::define_drop_guard_settings();
   MarkGUCPrefixReserved("tenancy");
 }

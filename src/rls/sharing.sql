@@ -16,6 +16,7 @@ CREATE TABLE tenancy.org_shares (
 CREATE UNIQUE INDEX org_shares_live_key ON tenancy.org_shares (organization_id, grantee_org_id, scope)
   WHERE revoked_at IS NULL;
 CREATE INDEX org_shares_grantee_idx ON tenancy.org_shares (grantee_org_id, scope) WHERE revoked_at IS NULL;
+CREATE INDEX org_shares_grantee_org_id_idx ON tenancy.org_shares (grantee_org_id);
 CREATE TRIGGER org_shares_touch_updated_at BEFORE UPDATE ON tenancy.org_shares
   FOR EACH ROW EXECUTE FUNCTION tenancy.touch_updated_at();
 COMMENT ON TABLE tenancy.org_shares IS 'Read access that one organization grants another for a scope of its data.';

@@ -113,3 +113,38 @@ CREATE TRIGGER organization_members_identity_changed
 ALTER TABLE tenancy.organizations ENABLE ALWAYS TRIGGER organizations_identity_changed;
 ALTER TABLE tenancy.users ENABLE ALWAYS TRIGGER users_identity_changed;
 ALTER TABLE tenancy.organization_members ENABLE ALWAYS TRIGGER organization_members_identity_changed;
+
+-- An organization always keeps at least one OWNER: removing, demoting or soft-deleting the last
+-- live OWNER membership raises 55000. The organization row is locked first, so two concurrent
+-- removals of its two OWNERs serialize and the second one fails. Deleting the organization
+-- itself (which cascades to its memberships) is allowed. SECURITY DEFINER: it must see every
+-- membership of the organization, whatever the caller's RLS context.
+CREATE FUNCTION tenancy.keep_last_owner() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+BEGIN
+  IF OLD.role <> 'OWNER' OR OLD.deleted_at IS NOT NULL THEN
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.role = 'OWNER' AND NEW.deleted_at IS NULL
+     AND NEW.organization_id = OLD.organization_id THEN
+    RETURN NEW;
+  END IF;
+  PERFORM 1 FROM tenancy.organizations o WHERE o.id = OLD.organization_id FOR UPDATE;
+  IF NOT FOUND THEN  -- the organization itself is being deleted
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM tenancy.organization_members m
+                  WHERE m.organization_id = OLD.organization_id AND m.id <> OLD.id
+                    AND m.role = 'OWNER' AND m.deleted_at IS NULL) THEN
+    RAISE EXCEPTION 'organization % must keep at least one OWNER', OLD.organization_id
+      USING ERRCODE = '55000', HINT = 'Make another member OWNER first.';
+  END IF;
+  RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.keep_last_owner() IS 'Trigger: refuses to remove, demote or soft-delete the last OWNER of an organization (55000).';
+CREATE TRIGGER organization_members_keep_last_owner
+  BEFORE UPDATE OF role, deleted_at, organization_id OR DELETE ON tenancy.organization_members
+  FOR EACH ROW EXECUTE FUNCTION tenancy.keep_last_owner();

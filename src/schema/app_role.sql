@@ -1,0 +1,86 @@
+-- Application role grants (SCHEMA.md): exactly what an application needs, narrowed by the
+-- policies. The application role must be subject to RLS: not a superuser, no BYPASSRLS, and
+-- not the owner of the tables (FORCE applies to owners, but an owner can also ALTER them).
+
+-- Tables the application only appends to and reads.
+CREATE FUNCTION tenancy.app_append_only_tables() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['cost_ledger', 'audit_logs', 'events', 'transformation_versions'] $$;
+COMMENT ON FUNCTION tenancy.app_append_only_tables() IS 'Tables grant_app_role grants SELECT and INSERT only.';
+
+-- Refuses a role for which RLS would not hold, then grants: USAGE on the schema; SELECT, INSERT,
+-- UPDATE, DELETE on tenant tables (SELECT, INSERT on append-only ones); SELECT on platform
+-- tables; SELECT on users except password_hash; nothing on the token tables. Idempotent.
+CREATE FUNCTION tenancy.grant_app_role(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  target record;
+  tbl record;
+BEGIN
+  IF role IS NULL THEN
+    RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = '22023';
+  END IF;
+  SELECT r.rolname, r.rolsuper, r.rolbypassrls INTO target FROM pg_roles r WHERE r.oid = role;
+  IF target.rolsuper OR target.rolbypassrls THEN
+    RAISE EXCEPTION 'role % is a superuser or has BYPASSRLS, so row level security would not apply to it', role
+      USING ERRCODE = '42501', HINT = 'Connect the application as a plain role.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_class c
+              WHERE c.relnamespace = 'tenancy'::regnamespace AND c.relkind IN ('r', 'p')
+                AND pg_has_role(role, c.relowner, 'USAGE')) THEN
+    RAISE EXCEPTION 'role % owns (or can act as the owner of) tenancy tables', role
+      USING ERRCODE = '42501', HINT = 'Use a role that owns nothing in schema tenancy.';
+  END IF;
+  EXECUTE format('GRANT USAGE ON SCHEMA tenancy TO %s', role);
+  FOR tbl IN
+    SELECT c.relname,
+           EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('organization_id', 'source_org_id')
+                     AND NOT a.attisdropped) AS is_tenant
+      FROM pg_class c
+     WHERE c.relnamespace = 'tenancy'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  LOOP
+    IF tbl.relname IN ('refresh_tokens', 'password_reset_tokens') THEN
+      CONTINUE;
+    ELSIF tbl.relname = 'users' THEN
+      EXECUTE format('GRANT SELECT (id, email, username, full_name, is_active, is_superadmin, default_org_id, '
+                     'auth_provider_id, created_at, updated_at, deleted_at) ON tenancy.users TO %s', role);
+      EXECUTE format('GRANT UPDATE (username, full_name, default_org_id) ON tenancy.users TO %s', role);
+    ELSIF tbl.relname = 'organizations' THEN
+      EXECUTE format('GRANT SELECT, UPDATE ON tenancy.organizations TO %s', role);
+    ELSIF tbl.relname = ANY (tenancy.app_append_only_tables()) THEN
+      EXECUTE format('GRANT SELECT, INSERT ON tenancy.%I TO %s', tbl.relname, role);
+    ELSIF tbl.is_tenant OR tbl.relname = 'user_profiles' THEN
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON tenancy.%I TO %s', tbl.relname, role);
+    ELSE
+      EXECUTE format('GRANT SELECT ON tenancy.%I TO %s', tbl.relname, role);
+    END IF;
+  END LOOP;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION tenancy.grant_app_role(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION tenancy.grant_app_role(regrole) IS
+  'Grants an application role what it needs (narrowed by RLS); refuses superusers, BYPASSRLS roles and table owners.';
+
+-- Undoes grant_app_role: revokes every privilege on the schema's tables and the schema itself.
+CREATE FUNCTION tenancy.revoke_app_role(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  tbl record;
+BEGIN
+  IF role IS NULL THEN
+    RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = '22023';
+  END IF;
+  FOR tbl IN SELECT c.relname FROM pg_class c
+              WHERE c.relnamespace = 'tenancy'::regnamespace AND c.relkind IN ('r', 'p')
+  LOOP
+    EXECUTE format('REVOKE ALL ON tenancy.%I FROM %s', tbl.relname, role);
+  END LOOP;
+  EXECUTE format('REVOKE USAGE ON SCHEMA tenancy FROM %s', role);
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION tenancy.revoke_app_role(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION tenancy.revoke_app_role(regrole) IS 'Revokes what grant_app_role granted.';
