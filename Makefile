@@ -29,6 +29,8 @@ SQL_PARTS = \
 	src/schema/graph.sql \
 	src/schema/audit.sql \
 	src/schema/identity_rls.sql \
+	src/schema/behaviours.sql \
+	src/schema/distribute.sql \
 	src/schema/drop_guard.sql \
 	src/schema/app_role.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

@@ -1,0 +1,1 @@
+-- Behaviours of the schema (issue 4): ingest_event, next_run_at, has_feature, transformation versions.

@@ -1,0 +1,1 @@
+-- tenancy.distribute(): scale-out with Citus (API.md section 8).
