@@ -6,11 +6,10 @@
 
 SET client_min_messages = warning;
 
--- The application role: plain (no superuser, no BYPASSRLS, owns nothing), with the table
--- privileges that the policies then narrow.
+-- The application role: plain (no superuser, no BYPASSRLS, owns nothing), granted exactly
+-- what tenancy.grant_app_role gives an application; the policies then narrow it.
 CREATE ROLE regress_schema_app NOLOGIN;
-GRANT USAGE ON SCHEMA tenancy TO regress_schema_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tenancy TO regress_schema_app;
+SELECT tenancy.grant_app_role('regress_schema_app');
 
 -- Helpers. Organizations A, B (isolation) and C (share target); users of A and B, and X.
 CREATE FUNCTION public.sch_a() RETURNS uuid LANGUAGE sql IMMUTABLE
@@ -337,9 +336,10 @@ SET LOCAL ROLE regress_schema_app;
 SELECT (SELECT count(*) FROM tenancy.subscription_plans) AS plans,
        (SELECT count(*) FROM tenancy.features) AS features,
        (SELECT count(*) FROM tenancy.plan_features) AS plan_features,
-       (SELECT count(*) FROM tenancy.fx_rates) AS fx_rates,
-       (SELECT count(*) FROM tenancy.refresh_tokens) AS refresh_tokens,
-       (SELECT count(*) FROM tenancy.password_reset_tokens) AS reset_tokens;
+       (SELECT count(*) FROM tenancy.fx_rates) AS fx_rates;
+-- The token tables are not granted to the application role at all.
+SELECT * FROM sch_try($$SELECT count(*) FROM tenancy.refresh_tokens$$,
+                      $$SELECT count(*) FROM tenancy.password_reset_tokens$$);
 SELECT display_name, timezone, locale FROM tenancy.user_profiles;
 SELECT * FROM sch_try(
   $$INSERT INTO tenancy.subscription_plans (name, code, price, billing_period) VALUES ('Mine', 'mine', 0, 'monthly')$$,
@@ -497,7 +497,6 @@ DELETE FROM tenancy.subscription_plans WHERE id = sch_id('plan');
 DELETE FROM tenancy.features WHERE id = sch_id('feature');
 DELETE FROM tenancy.fx_rates WHERE base = 'EUR' AND quote = 'USD' AND rate_date = '2024-01-01';
 SELECT sum(org_a + org_b) AS rows_left FROM sch_counts();
-REVOKE ALL ON ALL TABLES IN SCHEMA tenancy FROM regress_schema_app;
-REVOKE USAGE ON SCHEMA tenancy FROM regress_schema_app;
+SELECT tenancy.revoke_app_role('regress_schema_app');
 DROP ROLE regress_schema_app;
 RESET client_min_messages;

@@ -2,15 +2,10 @@
 -- policies. The application role must be subject to RLS: not a superuser, no BYPASSRLS, and
 -- not the owner of the tables (FORCE applies to owners, but an owner can also ALTER them).
 
--- Tables the application only appends to and reads.
-CREATE FUNCTION tenancy.app_append_only_tables() RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ARRAY['cost_ledger', 'audit_logs', 'events', 'transformation_versions'] $$;
-COMMENT ON FUNCTION tenancy.app_append_only_tables() IS 'Tables grant_app_role grants SELECT and INSERT only.';
-
 -- Refuses a role for which RLS would not hold, then grants: USAGE on the schema; SELECT, INSERT,
--- UPDATE, DELETE on tenant tables (SELECT, INSERT on append-only ones); SELECT on platform
--- tables; SELECT on users except password_hash; nothing on the token tables. Idempotent.
+-- UPDATE, DELETE on tenant tables (append-only ones refuse changes in their triggers, with the
+-- documented 55000, rather than with a privilege error); SELECT on platform tables; SELECT on
+-- users except password_hash; nothing on the token tables. Idempotent.
 CREATE FUNCTION tenancy.grant_app_role(role regrole) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
@@ -49,8 +44,6 @@ BEGIN
       EXECUTE format('GRANT UPDATE (username, full_name, default_org_id) ON tenancy.users TO %s', role);
     ELSIF tbl.relname = 'organizations' THEN
       EXECUTE format('GRANT SELECT, UPDATE ON tenancy.organizations TO %s', role);
-    ELSIF tbl.relname = ANY (tenancy.app_append_only_tables()) THEN
-      EXECUTE format('GRANT SELECT, INSERT ON tenancy.%I TO %s', tbl.relname, role);
     ELSIF tbl.is_tenant OR tbl.relname = 'user_profiles' THEN
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON tenancy.%I TO %s', tbl.relname, role);
     ELSE
