@@ -118,4 +118,32 @@ SELECT tenancy.context() AS context_after_refusals;
 RESET ROLE;
 
 \echo
+\echo '== 7. The full schema: projects and tasks of both organizations, as the application sees them'
+SELECT tenancy.grant_app_role('demo_app');
+INSERT INTO tenancy.projects (organization_id, id, name) VALUES
+  ('ac000000-0000-4000-8000-0000000000ac', 'ac000000-0000-4000-8000-00000000a001', 'Rocket skates'),
+  ('6e000000-0000-4000-8000-00000000006e', '6e000000-0000-4000-8000-00000000b001', 'Reactor upgrade');
+INSERT INTO tenancy.tasks (organization_id, project_id, title, status) VALUES
+  ('ac000000-0000-4000-8000-0000000000ac', 'ac000000-0000-4000-8000-00000000a001', 'Order more ACME rockets', 'todo'),
+  ('ac000000-0000-4000-8000-0000000000ac', 'ac000000-0000-4000-8000-00000000a001', 'Test on road runner', 'in_progress'),
+  ('6e000000-0000-4000-8000-00000000006e', '6e000000-0000-4000-8000-00000000b001', 'Replace control rods', 'done');
+SET ROLE demo_auth;
+BEGIN;
+SELECT tenancy.set_context('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce');
+SET LOCAL ROLE demo_app;
+\echo 'Alice @ Acme:'
+SELECT p.name AS project, t.title, t.status FROM tenancy.tasks t JOIN tenancy.projects p USING (organization_id) WHERE p.id = t.project_id ORDER BY t.title;
+SELECT public.refused($$INSERT INTO tenancy.tasks (project_id, title) VALUES ('6e000000-0000-4000-8000-00000000b001', 'sneak into Globex')$$) AS "task in Globex's project";
+COMMIT;
+BEGIN;
+SELECT tenancy.set_context('6e000000-0000-4000-8000-00000000006e', 'b0b00000-0000-4000-8000-000000000b0b');
+SET LOCAL ROLE demo_app;
+\echo 'Bob @ Globex:'
+SELECT p.name AS project, t.title, t.status FROM tenancy.tasks t JOIN tenancy.projects p USING (organization_id) WHERE p.id = t.project_id ORDER BY t.title;
+SELECT o.name AS organizations_bob_can_see FROM tenancy.organizations o ORDER BY 1;
+COMMIT;
+RESET ROLE;
+SELECT count(*) AS lint_findings_in_schema_tenancy FROM tenancy.rls_audit(ARRAY['tenancy']);
+
+\echo
 \echo 'Tour complete.'
