@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test layer: the two-zone and schedule checks, GoogleTest unit tests (CTest),
-# pg_regress and isolation specs in a throw-away cluster, and the boundary test module. Installs its own dependencies. Ends with a summary line
+# pg_regress and isolation specs in a throw-away cluster, the boundary test module, and the
+# dump/restore integration script. Installs its own dependencies. Ends with a summary line
 # and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,17 @@ ok=$(grep -cE '\.\.\. ok' "$boundary_log" || true)
 bad=$(grep -cE '\.\.\. FAILED' "$boundary_log" || true)
 [[ $boundary_status -eq 0 || $bad -gt 0 ]] || bad=1
 record boundary "$ok" "$bad"
+
+echo "== integration (pg_dump and restore, the DROP EXTENSION guard)"
+integration_log=$(mktemp)
+bash test/integration/dump_restore.sh 2>&1 | tee "$integration_log"
+integration_status=${PIPESTATUS[0]}
+summary=$(grep -E '^dump_restore: [0-9]+ passed, [0-9]+ failed' "$integration_log" | tail -1)
+ok=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$summary")
+bad=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")
+[[ -n $ok ]] || { ok=0; bad=1; }
+[[ $integration_status -eq 0 || $bad -gt 0 ]] || bad=1
+record integration "$ok" "$bad"
 
 echo
 echo "== summary"

@@ -80,6 +80,8 @@ BEGIN
        AND c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND NOT c.relrowsecurity  -- leaves hand-made RLS alone, and stops the recursion of the
                                  -- ALTER TABLE statements enable_rls itself runs
+       AND NOT c.relforcerowsecurity  -- a restore (pg_dump sets FORCE before it adds the
+                                      -- constraints and the policies) is left to the dump
        -- organization_id was created (or renamed into place) by this transaction: an ALTER
        -- TABLE of an older tenant table (or disable_rls) is not a reason to isolate it.
        AND age(a.xmin) <= 0

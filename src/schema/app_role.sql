@@ -18,13 +18,16 @@ BEGIN
     RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = '22023';
   END IF;
   SELECT r.rolname, r.rolsuper, r.rolbypassrls INTO target FROM pg_roles r WHERE r.oid = role;
-  IF target.rolsuper OR target.rolbypassrls THEN
-    RAISE EXCEPTION 'role % is a superuser or has BYPASSRLS, so row level security would not apply to it', role
+  IF target.rolsuper OR target.rolbypassrls
+     OR EXISTS (SELECT 1 FROM pg_roles r
+                 WHERE (r.rolsuper OR r.rolbypassrls) AND r.oid <> role
+                   AND pg_has_role(role, r.oid, 'MEMBER')) THEN
+    RAISE EXCEPTION 'role % is (or can become) a superuser or a BYPASSRLS role, so row level security would not apply to it', role
       USING ERRCODE = '42501', HINT = 'Connect the application as a plain role.';
   END IF;
   IF EXISTS (SELECT 1 FROM pg_class c
               WHERE c.relnamespace = 'tenancy'::regnamespace AND c.relkind IN ('r', 'p')
-                AND pg_has_role(role, c.relowner, 'USAGE')) THEN
+                AND pg_has_role(role, c.relowner, 'MEMBER')) THEN
     RAISE EXCEPTION 'role % owns (or can act as the owner of) tenancy tables', role
       USING ERRCODE = '42501', HINT = 'Use a role that owns nothing in schema tenancy.';
   END IF;
@@ -41,7 +44,9 @@ BEGIN
     ELSIF tbl.relname = 'users' THEN
       EXECUTE format('GRANT SELECT (id, email, username, full_name, is_active, is_superadmin, default_org_id, '
                      'auth_provider_id, created_at, updated_at, deleted_at) ON tenancy.users TO %s', role);
-      EXECUTE format('GRANT UPDATE (username, full_name, default_org_id) ON tenancy.users TO %s', role);
+      -- Only full_name: username is unique across tenants and default_org_id references any
+      -- organization, so updating either would tell whether another tenant's value exists.
+      EXECUTE format('GRANT UPDATE (full_name) ON tenancy.users TO %s', role);
     ELSIF tbl.relname = 'organizations' THEN
       EXECUTE format('GRANT SELECT, UPDATE ON tenancy.organizations TO %s', role);
     ELSIF tbl.is_tenant OR tbl.relname = 'user_profiles' THEN
