@@ -55,16 +55,13 @@ AS $$
 $$;
 COMMENT ON FUNCTION tenancy.visible_orgs(text) IS 'The current organization plus the organizations sharing scope with it.';
 
--- Grants the grantee read access to scope, for the current organization (ADMIN+). Idempotent:
--- returns the live share's id when there is one.
-CREATE FUNCTION tenancy.share_with(grantee uuid, scope text) RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- The checks share_with and unshare have in common; returns the acting (current) organization.
+CREATE FUNCTION tenancy.sharing_org(grantee uuid, scope text) RETURNS uuid
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
-#variable_conflict use_column
 DECLARE
   owner_org uuid := tenancy.require_org_id();
-  share_id uuid;
 BEGIN
   IF grantee IS NULL OR scope IS NULL THEN
     RAISE EXCEPTION 'grantee and scope must not be NULL' USING ERRCODE = '22023';
@@ -75,6 +72,22 @@ BEGIN
   IF scope NOT IN ('ledger', 'dependencies') THEN
     RAISE EXCEPTION 'scope must be ledger or dependencies' USING ERRCODE = '22023';
   END IF;
+  RETURN owner_org;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.sharing_org(uuid, text) IS 'Validates a share request and returns the acting organization (ADMIN+).';
+
+-- Grants the grantee read access to scope, for the current organization (ADMIN+). Idempotent:
+-- returns the live share's id when there is one.
+CREATE FUNCTION tenancy.share_with(grantee uuid, scope text) RETURNS uuid
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  owner_org uuid := tenancy.sharing_org(grantee, scope);
+  share_id uuid;
+BEGIN
   IF grantee = owner_org THEN
     RAISE EXCEPTION 'an organization cannot share with itself' USING ERRCODE = '22023';
   END IF;
@@ -107,17 +120,8 @@ SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-  owner_org uuid := tenancy.require_org_id();
+  owner_org uuid := tenancy.sharing_org(grantee, scope);
 BEGIN
-  IF grantee IS NULL OR scope IS NULL THEN
-    RAISE EXCEPTION 'grantee and scope must not be NULL' USING ERRCODE = '22023';
-  END IF;
-  IF NOT tenancy.has_role('ADMIN') THEN
-    RAISE EXCEPTION 'sharing needs the ADMIN role in the current organization' USING ERRCODE = '42501';
-  END IF;
-  IF scope NOT IN ('ledger', 'dependencies') THEN
-    RAISE EXCEPTION 'scope must be ledger or dependencies' USING ERRCODE = '22023';
-  END IF;
   UPDATE tenancy.org_shares s SET revoked_at = pg_catalog.now()
    WHERE s.organization_id = owner_org AND s.grantee_org_id = grantee
      AND s.scope = unshare.scope AND s.revoked_at IS NULL;
