@@ -19,6 +19,8 @@
 #        BENCH_VERIFY_TOKENS (2000), BENCH_VERIFY_REPS (5), BENCH_PG_VERSION (15).
 # It re-executes itself inside a throw-away cluster made by `pg_virtualenv -t`.
 set -euo pipefail
+# shellcheck source=test/bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 PG_VERSION="${BENCH_PG_VERSION:-15}"
 if [[ -z "${TENANCY_BENCH_IN_VIRTUALENV:-}" ]]; then
@@ -157,24 +159,12 @@ sanity_check() {
 
 # Runs pgbench once for variant $1 and prints its TPS (without connection time).
 run_pgbench() {
-  local variant=$1 out tps f
+  local variant=$1 f
   local -a args=(-n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN")
   for f in "$WORK/$variant"/*.sql; do args+=(-f "$f@1"); done
-  if ! out=$(PGOPTIONS="$(variant_options "$variant")" pgbench "${args[@]}" 2>&1); then
-    echo "pgbench failed for variant $variant:" >&2
-    grep -v '^ - \|^SQL script\|^ - weight' <<<"$out" | tail -n 30 >&2
-    return 1
-  fi
-  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -n 1)
-  if [[ -z "$tps" ]]; then
-    echo "no tps line in pgbench output for variant $variant" >&2
-    return 1
-  fi
-  echo "$tps"
+  PGOPTIONS="$(variant_options "$variant")" pgbench_tps "variant $variant" "${args[@]}"
 }
 
-# Prints the median of the numbers given as arguments.
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 # Runs all rounds, rotating the variant order each round, and stores every TPS in RUNS.
 run_rounds() {

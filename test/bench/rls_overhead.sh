@@ -28,6 +28,8 @@
 #        BENCH_PG_VERSION (15).
 # It re-executes itself inside a throw-away cluster made by `pg_virtualenv -t`.
 set -euo pipefail
+# shellcheck source=test/bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 PG_VERSION="${BENCH_PG_VERSION:-15}"
 if [[ -z "${TENANCY_BENCH_IN_VIRTUALENV:-}" ]]; then
@@ -294,23 +296,10 @@ show_plans() {
 
 # Runs pgbench once for query $1, variant $2, mode $3 as bench_app; prints its TPS.
 run_pgbench() {
-  local out tps
-  if ! out=$(PGUSER=$APP_ROLE pgbench -n -M prepared -D bound=0 -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
-               -f "$WORK/${1}_${2}_${3}.sql" 2>&1); then
-    echo "pgbench failed for query $1, variant $2:" >&2
-    tail -n 30 <<<"$out" >&2
-    return 1
-  fi
-  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -n 1)
-  if [[ -z "$tps" ]]; then
-    echo "no tps line in pgbench output for query $1, variant $2" >&2
-    return 1
-  fi
-  echo "$tps"
+  PGUSER=$APP_ROLE pgbench_tps "query $1, variant $2, mode $3" -n -M prepared -D bound=0 \
+    -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" -f "$WORK/${1}_${2}_${3}.sql"
 }
 
-# Prints the median of the numbers given as arguments.
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 # Runs all rounds; within a round each query's variants run in an order rotated by the round.
 run_rounds() {
@@ -329,8 +318,6 @@ run_rounds() {
   done
 }
 
-# Prints $1 / $2 with three decimals.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 # Prints the TPS table of mode $1.
 report_mode() {

@@ -1,0 +1,25 @@
+# Helpers shared by the pgbench benchmarks (sourced, not run).
+
+# Prints the median of the numbers given as arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+
+# Prints $1 / $2 with three decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+
+# Runs pgbench with the given arguments and prints its TPS (without connection time); on
+# failure prints the label ($1) and pgbench's last lines to stderr and returns 1.
+pgbench_tps() {
+  local label=$1 out tps
+  shift
+  if ! out=$(pgbench "$@" 2>&1); then
+    echo "pgbench failed for $label:" >&2
+    grep -v '^ - \|^SQL script\|^ - weight' <<<"$out" | tail -n 30 >&2
+    return 1
+  fi
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -n 1)
+  if [[ -z "$tps" ]]; then
+    echo "no tps line in pgbench output for $label" >&2
+    return 1
+  fi
+  echo "$tps"
+}
