@@ -18,6 +18,24 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.outcome(text) TO PUBLIC;
 
+-- Runs each statement in its own subtransaction: 'N rows' or 'SQLSTATE: message' per statement.
+CREATE FUNCTION public.outcomes(VARIADIC statements text[])
+RETURNS TABLE (statement text, result text) LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+BEGIN
+  FOREACH statement IN ARRAY statements LOOP
+    BEGIN
+      EXECUTE statement;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      result := n || CASE WHEN n = 1 THEN ' row' ELSE ' rows' END;
+    EXCEPTION WHEN OTHERS THEN
+      result := SQLSTATE || ': ' || SQLERRM;
+    END;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+
 INSERT INTO tenancy.organizations (id, name, slug) VALUES
   ('0a000000-0000-4000-8000-00000000000a', 'Org A', 'org-a'),
   ('0b000000-0000-4000-8000-00000000000b', 'Org B', 'org-b');

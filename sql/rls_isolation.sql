@@ -22,23 +22,6 @@ BEGIN
   RETURN public.rls_org(tenancy.current_org_id()) || ' ' ||
          coalesce(tenancy.current_org_role()::text, 'read-only');
 END $$;
--- Runs each statement in its own subtransaction: 'N rows' or 'SQLSTATE: message'.
-CREATE FUNCTION public.rls_try(VARIADIC statements text[])
-RETURNS TABLE (statement text, result text) LANGUAGE plpgsql AS $$
-DECLARE
-  n bigint;
-BEGIN
-  FOREACH statement IN ARRAY statements LOOP
-    BEGIN
-      EXECUTE statement;
-      GET DIAGNOSTICS n = ROW_COUNT;
-      result := n || CASE WHEN n = 1 THEN ' row' ELSE ' rows' END;
-    EXCEPTION WHEN OTHERS THEN
-      result := SQLSTATE || ': ' || SQLERRM;
-    END;
-    RETURN NEXT;
-  END LOOP;
-END $$;
 -- RLS flags and policy names of a table.
 CREATE FUNCTION public.rls_state(tbl regclass) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT format('rls=%s force=%s policies=%s', c.relrowsecurity, c.relforcerowsecurity,
@@ -111,7 +94,7 @@ SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
 SELECT id, project_id, title, secret FROM rls_tasks ORDER BY id;
 SELECT id, name FROM rls_projects ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_b(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = title || '+'$$,
@@ -136,7 +119,7 @@ SELECT rls_as(rls_a(), 'MEMBER');
 SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
 SELECT id, project_id, title, secret FROM rls_tasks ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_b(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = title || '+'$$,
@@ -163,7 +146,7 @@ SELECT rls_as(rls_a(), 'ADMIN');
 SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
 SELECT id, project_id, title, secret FROM rls_tasks ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_b(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = title || '+'$$,
@@ -191,7 +174,7 @@ SELECT rls_as(rls_a(), usr => 'a1000000-0000-4000-8000-0000000000a1');
 SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
 SELECT id, project_id, title, secret FROM rls_tasks ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_b(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = title || '+'$$,
@@ -219,7 +202,7 @@ SELECT rls_as(rls_b(), 'OWNER');
 SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
 SELECT id, project_id, title, secret FROM rls_tasks ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = 'x' WHERE organization_id = rls_a()$$,
   $$UPDATE rls_docs SET organization_id = rls_a() WHERE id = 1$$,
@@ -238,7 +221,7 @@ BEGIN;
 SELECT rls_as(rls_b(), usr => 'a1000000-0000-4000-8000-0000000000a1');
 SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_b(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = 'x'$$,
   $$DELETE FROM rls_docs$$,
@@ -265,7 +248,7 @@ SELECT count(*) AS tasks FROM rls_tasks;
 SELECT outcome($$SET tenancy.org_id = '0a000000-0000-4000-8000-00000000000a'$$) AS set_guc;
 SELECT outcome($$SELECT set_config('tenancy.org_id', '0a000000-0000-4000-8000-00000000000a', false)$$) AS set_config;
 SELECT count(*) AS docs FROM rls_docs;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (NULL, 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = 'x'$$,
@@ -282,7 +265,7 @@ BEGIN;
 SELECT rls_as(rls_b());
 SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id FROM rls_docs ORDER BY org, id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_b(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = 'x'$$,
   $$DELETE FROM rls_docs$$);
@@ -296,7 +279,7 @@ SELECT rls_as(rls_b(), 'OWNER');
 SET LOCAL ROLE regress_rls_owner;
 SELECT rls_org(organization_id) AS org, id, title, secret FROM rls_docs ORDER BY org, id;
 SELECT id, project_id, title, secret FROM rls_tasks ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_docs (organization_id, id, title, secret) VALUES (rls_a(), 10, 'new', 'new')$$,
   $$UPDATE rls_docs SET title = 'x' WHERE organization_id = rls_a()$$,
   $$DELETE FROM rls_docs WHERE organization_id = rls_a()$$,
@@ -313,7 +296,7 @@ RESET ROLE;
 BEGIN;
 SELECT rls_as(rls_a(), usr => 'b0b00000-0000-4000-8000-000000000b0b');
 SET LOCAL ROLE regress_rls_app;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$UPDATE rls_docs SET deleted_at = now() WHERE id = 1$$,
   $$UPDATE rls_tasks SET deleted_at = now() WHERE id = 100$$,
   $$DELETE FROM rls_docs WHERE id = 3$$);
@@ -397,7 +380,7 @@ SELECT id FROM rls_docs WHERE organization_id = rls_b() AND leak(secret);
 -- FOR UPDATE applies the UPDATE policy as well, so a VIEWER locks nothing.
 SELECT id FROM rls_docs ORDER BY id FOR UPDATE;
 -- A VIEWER's UPDATE/DELETE touches nothing, so the function sees nothing.
-SELECT * FROM rls_try($$UPDATE rls_docs SET title = title WHERE leak(secret)$$,
+SELECT * FROM outcomes($$UPDATE rls_docs SET title = title WHERE leak(secret)$$,
                       $$DELETE FROM rls_tasks WHERE leak(secret)$$);
 -- EXPLAIN shows the policy expressions, not data.
 EXPLAIN (COSTS OFF) SELECT * FROM rls_docs WHERE leak(secret);
@@ -406,7 +389,7 @@ BEGIN;
 SELECT rls_as(rls_a(), 'MEMBER');
 SET LOCAL ROLE regress_rls_app;
 -- A MEMBER's UPDATE sees own rows; its DELETE (needs ADMIN) sees none.
-SELECT * FROM rls_try($$UPDATE rls_docs SET title = title WHERE leak(secret)$$,
+SELECT * FROM outcomes($$UPDATE rls_docs SET title = title WHERE leak(secret)$$,
                       $$DELETE FROM rls_docs WHERE leak(secret)$$);
 ROLLBACK;
 
@@ -690,7 +673,7 @@ SET LOCAL ROLE regress_rls_app;
 SELECT rls_org(organization_id) AS org, id, secret FROM rls_parted ORDER BY org, id;
 SELECT count(*) AS direct_b FROM rls_parted_b;
 SELECT rls_org(organization_id) AS org, id, secret FROM rls_parted_a ORDER BY id;
-SELECT * FROM rls_try(
+SELECT * FROM outcomes(
   $$INSERT INTO rls_parted_b VALUES (rls_b(), 3, 'x')$$,
   $$INSERT INTO rls_parted VALUES (rls_b(), 3, 'x')$$,
   $$UPDATE rls_parted_b SET secret = 'x'$$,
@@ -747,6 +730,6 @@ DROP SCHEMA "s""; DROP TABLE t; --";
 DROP TABLE public.rls_parted, public.rls_plain, public.rls_idem, public.rls_big, public.rls_big_shared;
 DROP VIEW public.rls_docs_sb, public.rls_docs_si, public.rls_tasks_sb;
 DROP TABLE public.rls_tasks, public.rls_projects, public.rls_docs;
-DROP FUNCTION public.leak(anyelement), public.rls_state(regclass), public.rls_try(text[]),
+DROP FUNCTION public.leak(anyelement), public.rls_state(regclass),
   public.rls_as(uuid, tenancy.org_role, uuid), public.rls_org(uuid), public.rls_a(), public.rls_b();
 DROP ROLE regress_rls_app, regress_rls_owner;

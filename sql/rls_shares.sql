@@ -26,23 +26,6 @@ BEGIN
   RETURN public.shr_org(tenancy.current_org_id()) || ' ' ||
          coalesce(tenancy.current_org_role()::text, 'read-only');
 END $$;
--- Runs each statement in its own subtransaction: 'N rows' or 'SQLSTATE: message'.
-CREATE FUNCTION public.shr_try(VARIADIC statements text[])
-RETURNS TABLE (statement text, result text) LANGUAGE plpgsql AS $$
-DECLARE
-  n bigint;
-BEGIN
-  FOREACH statement IN ARRAY statements LOOP
-    BEGIN
-      EXECUTE statement;
-      GET DIAGNOSTICS n = ROW_COUNT;
-      result := n || CASE WHEN n = 1 THEN ' row' ELSE ' rows' END;
-    EXCEPTION WHEN OTHERS THEN
-      result := SQLSTATE || ': ' || SQLERRM;
-    END;
-    RETURN NEXT;
-  END LOOP;
-END $$;
 
 -- A third live organization.
 INSERT INTO tenancy.organizations (id, name, slug) VALUES (shr_e(), 'Org E', 'org-e');
@@ -186,7 +169,7 @@ ROLLBACK;
 BEGIN;
 SELECT shr_as(shr_b(), 'OWNER');
 SET LOCAL ROLE regress_share_app;
-SELECT * FROM shr_try(
+SELECT * FROM outcomes(
   $$INSERT INTO shr_ledger VALUES (shr_a(), 10, 'from-b')$$,
   $$INSERT INTO shr_ledger VALUES (shr_a(), 1, 'from-b') ON CONFLICT (organization_id, id) DO UPDATE SET note = excluded.note$$,
   $$INSERT INTO shr_ledger VALUES (shr_a(), 1, 'from-b') ON CONFLICT DO NOTHING$$,
@@ -207,7 +190,7 @@ ROLLBACK;
 BEGIN;
 SELECT shr_as(shr_b(), 'MEMBER');
 SET LOCAL ROLE regress_share_app;
-SELECT * FROM shr_try(
+SELECT * FROM outcomes(
   $$UPDATE shr_ledger SET note = 'x' WHERE organization_id = shr_a()$$,
   $$DELETE FROM shr_ledger$$);
 ROLLBACK;
@@ -240,7 +223,7 @@ ROLLBACK;
 BEGIN;
 SELECT shr_as(shr_a(), 'ADMIN');
 SET LOCAL ROLE regress_share_app;
-SELECT * FROM shr_try(
+SELECT * FROM outcomes(
   $$INSERT INTO tenancy.org_shares (organization_id, grantee_org_id, scope) VALUES (shr_e(), shr_a(), 'ledger')$$,
   $$INSERT INTO tenancy.org_shares (organization_id, grantee_org_id, scope) VALUES (shr_b(), shr_a(), 'ledger')$$,
   $$UPDATE tenancy.org_shares SET grantee_org_id = shr_a() WHERE organization_id = shr_e()$$,
@@ -249,7 +232,7 @@ ROLLBACK;
 BEGIN;
 SELECT shr_as(shr_b(), 'OWNER');
 SET LOCAL ROLE regress_share_app;
-SELECT * FROM shr_try(
+SELECT * FROM outcomes(
   $$UPDATE tenancy.org_shares SET revoked_at = now()$$,
   $$UPDATE tenancy.org_shares SET organization_id = shr_b() WHERE grantee_org_id = shr_b()$$,
   $$DELETE FROM tenancy.org_shares$$,
@@ -258,7 +241,7 @@ ROLLBACK;
 BEGIN;
 SELECT shr_as(shr_a(), 'MEMBER');
 SET LOCAL ROLE regress_share_app;
-SELECT * FROM shr_try(
+SELECT * FROM outcomes(
   $$INSERT INTO tenancy.org_shares (organization_id, grantee_org_id, scope) VALUES (shr_a(), shr_e(), 'ledger')$$,
   $$UPDATE tenancy.org_shares SET revoked_at = now()$$,
   $$DELETE FROM tenancy.org_shares$$);
@@ -342,7 +325,7 @@ DELETE FROM tenancy.org_shares WHERE organization_id IN (shr_a(), shr_b(), shr_e
 DELETE FROM tenancy.organizations WHERE id = shr_e();
 REVOKE ALL ON tenancy.org_shares FROM regress_share_app;
 DROP TABLE public.shr_ledger, public.shr_deps, public.shr_private;
-DROP FUNCTION public.shr_seen(), public.shr_try(text[]), public.shr_as(uuid, tenancy.org_role, uuid),
+DROP FUNCTION public.shr_seen(), public.shr_as(uuid, tenancy.org_role, uuid),
   public.shr_orgs(uuid[]), public.shr_org(uuid), public.shr_a(), public.shr_b(), public.shr_e();
 DROP ROLE regress_share_app, regress_share_owner;
 SELECT count(*) AS shares_left FROM tenancy.org_shares;

@@ -37,23 +37,6 @@ BEGIN
   PERFORM tenancy.set_context(org, usr, r);
   RETURN public.sch_org(tenancy.current_org_id()) || ' ' || tenancy.current_org_role()::text;
 END $$;
--- Runs each statement in its own subtransaction: 'N rows' or 'SQLSTATE: message'.
-CREATE FUNCTION public.sch_try(VARIADIC statements text[])
-RETURNS TABLE (statement text, result text) LANGUAGE plpgsql AS $$
-DECLARE
-  n bigint;
-BEGIN
-  FOREACH statement IN ARRAY statements LOOP
-    BEGIN
-      EXECUTE statement;
-      GET DIAGNOSTICS n = ROW_COUNT;
-      result := n || CASE WHEN n = 1 THEN ' row' ELSE ' rows' END;
-    EXCEPTION WHEN OTHERS THEN
-      result := SQLSTATE || ': ' || SQLERRM;
-    END;
-    RETURN NEXT;
-  END LOOP;
-END $$;
 -- The same for one statement, with only the SQLSTATE of an error.
 CREATE FUNCTION public.sch_rows(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -194,7 +177,7 @@ SELECT * FROM sch_counts() WHERE org_b = 0;
 -- Without a context the application role sees no tenant row and writes none.
 SET ROLE regress_schema_app;
 SELECT count(*) AS projects_without_context FROM tenancy.projects;
-SELECT * FROM sch_try($$INSERT INTO tenancy.projects (organization_id, name) VALUES (sch_a(), 'No context')$$);
+SELECT * FROM outcomes($$INSERT INTO tenancy.projects (organization_id, name) VALUES (sch_a(), 'No context')$$);
 RESET ROLE;
 
 -- Cross-tenant references: in A's context, every reference to a row of B fails the composite
@@ -202,7 +185,7 @@ RESET ROLE;
 BEGIN;
 SELECT sch_as(sch_a(), sch_ua()) AS context;
 SET LOCAL ROLE regress_schema_app;
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$INSERT INTO tenancy.tasks (project_id, title) VALUES (sch_id('B:project'), 'x')$$,
   $$INSERT INTO tenancy.comments (task_id, body) VALUES (sch_id('B:task'), 'x')$$,
   $$INSERT INTO tenancy.issues (project_id, fingerprint, title) VALUES (sch_id('B:project'), 'fp-x', 'x')$$,
@@ -250,7 +233,7 @@ SELECT count(*) AS composite_tenant_foreign_keys
 BEGIN;
 SELECT sch_as(sch_a(), sch_ua()) AS context;
 SET LOCAL ROLE regress_schema_app;
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$UPDATE tenancy.subscriptions SET status = 'expired'$$,
   $$UPDATE tenancy.tasks SET status = 'blocked'$$,
   $$UPDATE tenancy.tasks SET status = 'in_progress'$$,
@@ -289,7 +272,7 @@ SELECT count(*) AS touched FROM tenancy.tasks WHERE status = 'in_progress' AND u
 RESET ROLE;
 ROLLBACK;
 -- The global tables' CHECKs (as the superuser: nobody else writes them).
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$INSERT INTO tenancy.subscription_plans (name, code, price, billing_period) VALUES ('Weekly', 'weekly', 1, 'weekly')$$,
   $$INSERT INTO tenancy.subscription_plans (name, code, price, currency, billing_period) VALUES ('Cheap', 'cheap', 1, 'usd', 'monthly')$$,
   $$INSERT INTO tenancy.subscription_plans (name, code, price, billing_period) VALUES ('Free', 'free', -1, 'yearly')$$,
@@ -307,7 +290,7 @@ SELECT * FROM sch_try(
 BEGIN;
 SELECT sch_as(sch_a(), sch_ua()) AS context;
 SET LOCAL ROLE regress_schema_app;
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$UPDATE tenancy.cost_ledger SET description = 'changed'$$,
   $$UPDATE tenancy.cost_ledger SET created_by_id = NULL$$,
   $$UPDATE tenancy.audit_logs SET user_id = NULL$$,
@@ -338,10 +321,10 @@ SELECT (SELECT count(*) FROM tenancy.subscription_plans) AS plans,
        (SELECT count(*) FROM tenancy.plan_features) AS plan_features,
        (SELECT count(*) FROM tenancy.fx_rates) AS fx_rates;
 -- The token tables are not granted to the application role at all.
-SELECT * FROM sch_try($$SELECT count(*) FROM tenancy.refresh_tokens$$,
+SELECT * FROM outcomes($$SELECT count(*) FROM tenancy.refresh_tokens$$,
                       $$SELECT count(*) FROM tenancy.password_reset_tokens$$);
 SELECT display_name, timezone, locale FROM tenancy.user_profiles;
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$INSERT INTO tenancy.subscription_plans (name, code, price, billing_period) VALUES ('Mine', 'mine', 0, 'monthly')$$,
   $$UPDATE tenancy.subscription_plans SET price = 0$$,
   $$DELETE FROM tenancy.features$$,
@@ -370,7 +353,7 @@ BEGIN;
 SELECT sch_as(sch_a(), sch_ua()) AS context;
 SET LOCAL ROLE regress_schema_app;
 SELECT * FROM sch_edges();
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$UPDATE tenancy.dependencies SET description = 'seen'$$,
   $$UPDATE tenancy.dependencies SET source_org_id = sch_b() WHERE id = sch_id('dep:A-B')$$,
   $$DELETE FROM tenancy.dependencies WHERE source_org_id = sch_b()$$,
@@ -384,14 +367,14 @@ ROLLBACK;
 BEGIN;
 SELECT sch_as(sch_a(), sch_ua(), 'VIEWER') AS context;
 SET LOCAL ROLE regress_schema_app;
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$SELECT * FROM tenancy.dependencies WHERE source_org_id = sch_a()$$,
   $$INSERT INTO tenancy.dependencies (source_entity_id, target_org_id, target_entity_id, dependency_type) VALUES (sch_id('A:task'), sch_c(), sch_id('C:service'), 'data')$$,
   $$UPDATE tenancy.dependencies SET description = 'seen'$$);
 RESET ROLE;
 SELECT sch_as(sch_a(), sch_ua(), 'MEMBER') AS context;
 SET LOCAL ROLE regress_schema_app;
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$UPDATE tenancy.dependencies SET description = 'seen'$$,
   $$DELETE FROM tenancy.dependencies$$);
 RESET ROLE;
@@ -406,7 +389,7 @@ SELECT sch_as(sch_a(), sch_ua()) AS context;
 SET LOCAL ROLE regress_schema_app;
 SELECT sch_org(organization_id) AS org, amount, currency FROM tenancy.cost_ledger ORDER BY org;
 SELECT * FROM sch_edges();
-SELECT * FROM sch_try(
+SELECT * FROM outcomes(
   $$UPDATE tenancy.cost_ledger SET description = 'changed' WHERE organization_id = sch_b()$$,
   $$DELETE FROM tenancy.cost_ledger WHERE organization_id = sch_b()$$,
   $$UPDATE tenancy.dependencies SET description = 'seen' WHERE source_org_id = sch_b()$$,
@@ -484,7 +467,7 @@ INSERT INTO tenancy.cost_ledger (organization_id, id, amount, currency, entry_da
 DELETE FROM tenancy.users WHERE id = sch_ux();
 SELECT (SELECT created_by_id IS NULL FROM tenancy.cost_ledger WHERE id = sch_id('A:entry-x')) AS ledger_user_cleared,
        (SELECT user_id IS NULL FROM tenancy.audit_logs WHERE id = sch_id('A:audit-x')) AS audit_user_cleared;
-SELECT * FROM sch_try($$DELETE FROM tenancy.projects WHERE id = sch_id('A:project')$$);
+SELECT * FROM outcomes($$DELETE FROM tenancy.projects WHERE id = sch_id('A:project')$$);
 DELETE FROM tenancy.organizations WHERE id = sch_b();
 SELECT * FROM sch_counts() WHERE org_b <> 0;
 SELECT count(*) AS edges_of_b FROM tenancy.dependencies WHERE sch_b() IN (source_org_id, target_org_id);
