@@ -17,6 +17,7 @@ SQL_PARTS = \
 	src/context/org_role.sql \
 	src/context/context.sql \
 	src/schema/common.sql \
+	src/crypto/crypto.sql \
 	src/schema/identity.sql \
 	src/rls/rls.sql \
 	src/rls/sharing.sql \
@@ -30,6 +31,7 @@ SQL_PARTS = \
 	src/schema/audit.sql \
 	src/schema/identity_rls.sql \
 	src/schema/behaviours.sql \
+	src/identity/flows.sql \
 	src/schema/distribute.sql \
 	src/schema/drop_guard.sql \
 	src/schema/app_role.sql

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build-install.sh
-exec pg_virtualenv -t psql -X -q -v ON_ERROR_STOP=1 -f demo/tour.sql
+exec pg_virtualenv -t -o tenancy.create_key_file=on psql -X -q -v ON_ERROR_STOP=1 -f demo/tour.sql

@@ -9,6 +9,7 @@ extern "C" {
 #include <sodium.h>
 
 #include "context/context_state.hpp"
+#include "crypto/crypto_settings.hpp"
 #include "schema/drop_guard.hpp"
 
 extern "C" {
@@ -17,8 +18,8 @@ PG_MODULE_MAGIC;
 void _PG_init(void);
 }
 
-// Refuses to load without a working libsodium, then defines the settings and reserves the
-// tenancy.* prefix so no placeholder can shadow them.
+// Refuses to load without a working libsodium, then defines the settings (reading the server
+// key file once) and reserves the tenancy.* prefix so no placeholder can shadow them.
 void _PG_init(void) {
   if (sodium_init() == -1) {
     ereport(ERROR, (errcode(ERRCODE_SYSTEM_ERROR),
@@ -26,5 +27,6 @@ void _PG_init(void) {
   }
   tenancy::define_context_settings();
   tenancy::define_drop_guard_settings();
+  tenancy::define_crypto_settings();
   MarkGUCPrefixReserved("tenancy");
 }

@@ -52,7 +52,7 @@ fi
 echo "== pg_regress and isolation specs (throw-away cluster)"
 rm -rf results regression.diffs regression.out output_iso
 regress_log=$(mktemp)
-pg_virtualenv -t make -s installcheck PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config 2>&1 | tee "$regress_log"
+pg_virtualenv -t -o tenancy.create_key_file=on make -s installcheck PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config 2>&1 | tee "$regress_log"
 ok=$(grep -cE '^(ok|test) .* ok( |$)|\.\.\. ok' "$regress_log" || true)
 bad=$(grep -cE 'FAILED|failed \(ignored\)' "$regress_log" || true)
 for diffs in regression.diffs output_iso/regression.diffs; do

@@ -2,10 +2,23 @@
 -- policies. The application role must be subject to RLS: not a superuser, no BYPASSRLS, and
 -- not the owner of the tables (FORCE applies to owners, but an owner can also ALTER them).
 
+-- The identity flows that need no tenant context; PUBLIC cannot execute them (flows.sql).
+CREATE FUNCTION tenancy.app_role_flows() RETURNS regprocedure[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT ARRAY['tenancy.create_user(text, text, text)', 'tenancy.authenticate(text, text)',
+               'tenancy.accept_invitation(text, uuid)', 'tenancy.issue_refresh_token(uuid, interval)',
+               'tenancy.rotate_refresh_token(text)', 'tenancy.revoke_refresh_tokens(uuid)',
+               'tenancy.request_password_reset(text)', 'tenancy.reset_password(text, text)']::regprocedure[]
+$$;
+COMMENT ON FUNCTION tenancy.app_role_flows() IS 'The identity flows grant_app_role grants EXECUTE on.';
+
 -- Refuses a role for which RLS would not hold, then grants: USAGE on the schema; SELECT, INSERT,
 -- UPDATE, DELETE on tenant tables (append-only ones refuse changes in their triggers, with the
 -- documented 55000, rather than with a privilege error); SELECT on platform tables; SELECT on
--- users except password_hash; nothing on the token tables. Idempotent.
+-- users except password_hash; nothing on the token tables; EXECUTE on the identity flows.
+-- Idempotent.
 CREATE FUNCTION tenancy.grant_app_role(role regrole) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
@@ -32,6 +45,8 @@ BEGIN
       USING ERRCODE = '42501', HINT = 'Use a role that owns nothing in schema tenancy.';
   END IF;
   EXECUTE format('GRANT USAGE ON SCHEMA tenancy TO %s', role);
+  EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s',
+                 (SELECT string_agg(f::text, ', ') FROM unnest(tenancy.app_role_flows()) f), role);
   FOR tbl IN
     SELECT c.relname,
            EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('organization_id', 'source_org_id')
@@ -77,6 +92,8 @@ BEGIN
   LOOP
     EXECUTE format('REVOKE ALL ON tenancy.%I FROM %s', tbl.relname, role);
   END LOOP;
+  EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %s',
+                 (SELECT string_agg(f::text, ', ') FROM unnest(tenancy.app_role_flows()) f), role);
   EXECUTE format('REVOKE USAGE ON SCHEMA tenancy FROM %s', role);
 END;
 $$;

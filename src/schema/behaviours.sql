@@ -2,18 +2,18 @@
 
 -- ingest_event ------------------------------------------------------------------------------
 
--- The digest of a project's API key as projects.api_key_hash stores it. The one place that knows
--- how keys are hashed: for now SHA-256 of the key's UTF-8 bytes; a later issue switches it to the
--- keyed tenancy.hash_token (so it is declared STABLE already, as that one will be).
+-- The digest of a project's API key as projects.api_key_hash stores it: the keyed
+-- tenancy.hash_token, or NULL for a malformed key (which then matches no project, so
+-- ingest_event answers it with the same 28000 as an unknown key).
 CREATE FUNCTION tenancy.api_key_digest(api_key text) RETURNS bytea
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT pg_catalog.sha256(pg_catalog.convert_to(api_key, 'UTF8'))
+  SELECT CASE WHEN tenancy.token_is_well_formed(api_key) THEN tenancy.hash_token(api_key) END
 $$;
 REVOKE EXECUTE ON FUNCTION tenancy.api_key_digest(text) FROM PUBLIC;
 COMMENT ON FUNCTION tenancy.api_key_digest(text) IS
-  'Digest of a project API key as stored in projects.api_key_hash (SHA-256 for now). Not executable by PUBLIC.';
+  'Digest of a project API key as stored in projects.api_key_hash (hash_token; NULL when malformed). Not executable by PUBLIC.';
 
 -- ingest_event asks, for every event that names a user, whether the issue has an event of that
 -- user already: this index answers without reading the issue's other events.

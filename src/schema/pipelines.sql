@@ -122,7 +122,9 @@ CREATE TABLE tenancy.warehouse_connections (
     REFERENCES tenancy.organizations (id) ON DELETE CASCADE,
   id uuid NOT NULL DEFAULT gen_random_uuid(),
   database_name text NOT NULL CHECK (length(database_name) BETWEEN 1 AND 200),
-  access_token_encrypted bytea,
+  -- Only an encrypt_secret ciphertext fits: a plaintext token stored by mistake is refused.
+  access_token_encrypted bytea CHECK (octet_length(access_token_encrypted) >= 41
+                                      AND get_byte(access_token_encrypted, 0) = 1),
   is_connected boolean NOT NULL DEFAULT false,
   last_connected_at timestamptz,
   config jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),

@@ -28,7 +28,7 @@ set -uo pipefail
 PG_VERSION="${DUMP_RESTORE_PG_VERSION:-15}"
 if [[ -z "${TENANCY_DUMP_RESTORE_IN_VIRTUALENV:-}" ]]; then
   export TENANCY_DUMP_RESTORE_IN_VIRTUALENV=1
-  exec pg_virtualenv -t -v "$PG_VERSION" bash "$0" "$@"
+  exec pg_virtualenv -t -v "$PG_VERSION" -o tenancy.create_key_file=on bash "$0" "$@"
 fi
 
 export PATH="/usr/lib/postgresql/${PG_VERSION}/bin:$PATH"
@@ -198,7 +198,7 @@ BEGIN
     VALUES (org, pg_temp.id(k || ':sync'), pg_temp.id(k || ':source'), 'succeeded',
             '2024-01-01 10:00+00', '2024-01-01 10:01+00', 42);
   INSERT INTO tenancy.warehouse_connections (organization_id, id, database_name, access_token_encrypted, is_connected)
-    VALUES (org, pg_temp.id(k || ':connection'), 'warehouse_' || lower(k), '\xdeadbeef', true);
+    VALUES (org, pg_temp.id(k || ':connection'), 'warehouse_' || lower(k), '\x01'::bytea || decode(repeat('ab', 40), 'hex'), true);
   INSERT INTO tenancy.transformations (organization_id, id, name, recipe, current_version, created_by_id)
     VALUES (org, pg_temp.id(k || ':transformation'), 'Monthly totals', '[{"op": "group"}]', 2, usr);
   INSERT INTO tenancy.transformation_versions (organization_id, id, transformation_id, version_number, recipe, generated_sql) VALUES
