@@ -185,12 +185,13 @@ DELETE FROM tenancy.schedules WHERE id = beh_id('A:schedule3');
 
 -- Projects with keys: A's, B's, a soft-deleted one in A, and one in the soft-deleted C.
 INSERT INTO tenancy.projects (organization_id, id, name, api_key_hash, deleted_at) VALUES
-  (beh_id('A'), beh_id('A:project'), 'Web', tenancy.api_key_digest('key-of-a'), NULL),
-  (beh_id('A'), beh_id('A:old-project'), 'Old', tenancy.api_key_digest('key-of-old'), now()),
-  (beh_id('B'), beh_id('B:project'), 'Web', tenancy.api_key_digest('key-of-b'), NULL),
-  (beh_id('C'), beh_id('C:project'), 'Web', tenancy.api_key_digest('key-of-c'), NULL);
--- The digest is SHA-256 for now.
-SELECT tenancy.api_key_digest('key-of-a') = sha256('key-of-a'::bytea) AS sha256;
+  (beh_id('A'), beh_id('A:project'), 'Web', tenancy.api_key_digest('key-of-a-000000000000000'), NULL),
+  (beh_id('A'), beh_id('A:old-project'), 'Old', tenancy.api_key_digest('key-of-old-0000000000000'), now()),
+  (beh_id('B'), beh_id('B:project'), 'Web', tenancy.api_key_digest('key-of-b-000000000000000'), NULL),
+  (beh_id('C'), beh_id('C:project'), 'Web', tenancy.api_key_digest('key-of-c-000000000000000'), NULL);
+-- The digest is the keyed hash_token; a malformed key has none (and so matches no project).
+SELECT tenancy.api_key_digest('key-of-a-000000000000000') = tenancy.hash_token('key-of-a-000000000000000') AS keyed,
+       tenancy.api_key_digest('key-of-a') IS NULL AS malformed_has_none;
 
 -- The issue of a fingerprint as it stands, and whether users_affected is exact.
 CREATE FUNCTION public.beh_issue(org uuid, fp text)
@@ -207,39 +208,39 @@ $$;
 -- The application role calls it without a context: the key says which project.
 SET ROLE regress_behaviours_app;
 SELECT tenancy.current_org_id() IS NULL AS no_context;
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is undefined', '{"line": 1}', 'user-1') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is undefined', '{"line": 1}', 'user-1') IS NOT NULL AS ingested;
 RESET ROLE;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
 -- The event returned is the one recorded, with its project, user and payload.
 SET ROLE regress_behaviours_app;
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is undefined', '{"line": 2}', 'user-1') AS event_id \gset
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is undefined', '{"line": 2}', 'user-1') AS event_id \gset
 RESET ROLE;
 SELECT e.project_id = beh_id('A:project') AS project, e.user_identifier, e.payload,
        e.issue_id = (SELECT i.id FROM tenancy.issues i WHERE i.fingerprint = 'fp-1' AND i.organization_id = beh_id('A')) AS issue
   FROM tenancy.events e WHERE e.id = :'event_id';
 -- The same user again, no user, another user, an empty user (= none), a new title.
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is undefined', '{}', NULL) IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is undefined', '{}', NULL) IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is undefined', '{}', 'user-2') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is undefined', '{}', 'user-2') IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is not defined', '{}', '') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is not defined', '{}', '') IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is not defined', '{}', 'user-2') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is not defined', '{}', 'user-2') IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
 SELECT count(*) AS events_without_user FROM tenancy.events WHERE organization_id = beh_id('A') AND user_identifier IS NULL;
 
 -- A resolved issue reopens when the error recurs; an ignored one stays ignored.
 UPDATE tenancy.issues SET status = 'RESOLVED' WHERE organization_id = beh_id('A') AND fingerprint = 'fp-1';
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is not defined', '{}', 'user-3') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is not defined', '{}', 'user-3') IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
 UPDATE tenancy.issues SET status = 'IGNORED' WHERE organization_id = beh_id('A') AND fingerprint = 'fp-1';
-SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError: x is not defined', '{}', 'user-4') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError: x is not defined', '{}', 'user-4') IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');
 
 -- Another fingerprint is another issue; the same fingerprint in B is B's issue.
-SELECT tenancy.ingest_event('key-of-a', 'fp-2', 'RangeError', '{}', 'user-1') IS NOT NULL AS ingested;
-SELECT tenancy.ingest_event('key-of-b', 'fp-1', 'TypeError in B', '{}', 'user-1') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-2', 'RangeError', '{}', 'user-1') IS NOT NULL AS ingested;
+SELECT tenancy.ingest_event('key-of-b-000000000000000', 'fp-1', 'TypeError in B', '{}', 'user-1') IS NOT NULL AS ingested;
 SELECT * FROM beh_issue(beh_id('A'), 'fp-2');
 SELECT * FROM beh_issue(beh_id('B'), 'fp-1');
 SELECT count(*) AS issues_of_a FROM tenancy.issues WHERE organization_id = beh_id('A');
@@ -257,22 +258,23 @@ ROLLBACK;
 -- fingerprint or title, a payload that is not an object, values too long (22023).
 SET ROLE regress_behaviours_app;
 SELECT s AS statement, outcome(s) FROM (VALUES
-  ($$SELECT tenancy.ingest_event('key-of-x', 'fp-1', 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-x-000000000000000', 'fp-1', 'TypeError', '{}')$$),
   ($$SELECT tenancy.ingest_event(NULL, 'fp-1', 'TypeError', '{}')$$),
   ($$SELECT tenancy.ingest_event('', 'fp-1', 'TypeError', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-old', 'fp-1', 'TypeError', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-c', 'fp-1', 'TypeError', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-x', NULL, NULL, NULL)$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', NULL, 'TypeError', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', '', 'TypeError', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', NULL, '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', '', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError', NULL)$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError', '[1, 2]')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError', '"text"')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', repeat('f', 513), 'TypeError', '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', repeat('t', 1001), '{}')$$),
-  ($$SELECT tenancy.ingest_event('key-of-a', 'fp-1', 'TypeError', '{}', repeat('u', 501))$$)) AS t(s);
+  ($$SELECT tenancy.ingest_event('key-of-old-0000000000000', 'fp-1', 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('not a key', 'fp-1', 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-c-000000000000000', 'fp-1', 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-x-000000000000000', NULL, NULL, NULL)$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', NULL, 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', '', 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', NULL, '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', '', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError', NULL)$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError', '[1, 2]')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError', '"text"')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', repeat('f', 513), 'TypeError', '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', repeat('t', 1001), '{}')$$),
+  ($$SELECT tenancy.ingest_event('key-of-a-000000000000000', 'fp-1', 'TypeError', '{}', repeat('u', 501))$$)) AS t(s);
 RESET ROLE;
 -- Nothing of that was recorded.
 SELECT * FROM beh_issue(beh_id('A'), 'fp-1');

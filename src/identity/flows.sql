@@ -451,7 +451,7 @@ BEGIN
    WHERE p.organization_id = tenancy.current_org_id() AND p.id = create_api_key.project_id
      AND p.deleted_at IS NULL;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'project % does not exist', project_id USING ERRCODE = '42704';
+    RAISE EXCEPTION 'project does not exist' USING ERRCODE = '42704';
   END IF;
   RETURN api_key;
 END;
