@@ -146,4 +146,59 @@ RESET ROLE;
 SELECT count(*) AS lint_findings_in_schema_tenancy FROM tenancy.rls_audit(ARRAY['tenancy']);
 
 \echo
+\echo '== 8. Identity: sign up, invite, accept, rotate a refresh token; the audit trail'
+\echo 'passwords are argon2id (cheap costs for the tour), tokens are random and stored only as keyed hashes:'
+SET tenancy.pwhash_opslimit = 1;
+SET tenancy.pwhash_memlimit = '8MB';
+SET ROLE demo_app;
+SELECT tenancy.create_user('wile@acme.test', 'beep-beep-never', 'Wile E.') AS wile \gset
+SELECT tenancy.create_user('road@runner.test', 'meep-meep', 'Road Runner') AS road \gset
+RESET ROLE;
+SELECT u.email, o.name AS personal_organization, m.role, left(u.password_hash, 30) || '...' AS password_hash
+  FROM tenancy.users u JOIN tenancy.organizations o ON o.id = u.default_org_id
+  JOIN tenancy.organization_members m ON m.organization_id = o.id AND m.user_id = u.id
+ WHERE u.id IN (:'wile', :'road') ORDER BY 1;
+SET ROLE demo_app;
+SELECT tenancy.authenticate('wile@acme.test', 'beep-beep-never') = :'wile' AS "right password",
+       tenancy.authenticate('wile@acme.test', 'anvil') IS NULL AS "wrong password: NULL",
+       tenancy.authenticate('coyote@nowhere.test', 'anvil') IS NULL AS "unknown e-mail: NULL, same work";
+RESET ROLE;
+\echo 'Wile E. (OWNER of his workspace) invites Road Runner; the invitation token is shown once:'
+SELECT default_org_id AS wile_org FROM tenancy.users WHERE id = :'wile' \gset
+SET ROLE demo_auth;
+SELECT tenancy.set_context(:'wile_org', :'wile', is_local => false);
+SET ROLE demo_app;
+SELECT tenancy.invite(:'wile_org', 'road@runner.test', 'MEMBER') AS invitation \gset
+SELECT length(:'invitation') AS token_length, email, role, expires_at > now() AS live
+  FROM tenancy.invitations WHERE organization_id = :'wile_org';
+SELECT tenancy.clear_context();
+SELECT tenancy.accept_invitation(:'invitation', :'road') IS NOT NULL AS accepted;
+SELECT public.refused(format($$SELECT tenancy.accept_invitation(%L, %L)$$, :'invitation', :'road')) AS "accepting twice";
+\echo 'a refresh token, rotated once; presenting the old one again is reuse and revokes them all:'
+SELECT tenancy.issue_refresh_token(:'road') AS rt1 \gset
+SELECT tenancy.rotate_refresh_token(:'rt1') AS rt2 \gset
+SELECT :'rt2' <> :'rt1' AS rotated;
+SELECT tenancy.rotate_refresh_token(:'rt1') IS NULL AS "reuse detected";
+RESET ROLE;
+SELECT count(*) FILTER (WHERE revoked_at IS NULL) AS road_runner_live_refresh_tokens FROM tenancy.refresh_tokens WHERE user_id = :'road';
+\echo 'secrets are encrypted per organization (XChaCha20-Poly1305, the org id as associated data):'
+SET ROLE demo_auth;
+SELECT tenancy.set_context(:'wile_org', :'wile', is_local => false);
+SET ROLE demo_app;
+INSERT INTO tenancy.warehouse_connections (database_name, access_token_encrypted)
+VALUES ('acme_dwh', tenancy.encrypt_secret('dwh-token-123'));
+SELECT database_name, octet_length(access_token_encrypted) AS ciphertext_bytes,
+       tenancy.decrypt_secret(access_token_encrypted) AS decrypted_in_own_org
+  FROM tenancy.warehouse_connections;
+SELECT tenancy.clear_context();
+RESET ROLE;
+\echo 'the audit trail of Wile''s workspace (the trigger records changed columns, never a token or hash value):'
+SELECT a.action, a.resource_type, u.email AS actor, a.details - 'table' AS details
+  FROM tenancy.audit_logs a LEFT JOIN tenancy.users u ON u.id = a.user_id
+ WHERE a.organization_id = :'wile_org' ORDER BY a.created_at, a.action;
+\echo 'and of Road Runner''s own events:'
+SELECT a.action, a.details FROM tenancy.audit_logs a
+ WHERE a.organization_id = (SELECT default_org_id FROM tenancy.users WHERE id = :'road') ORDER BY a.created_at, a.action;
+
+\echo
 \echo 'Tour complete.'

@@ -73,16 +73,22 @@ bad=$(grep -cE '\.\.\. FAILED' "$boundary_log" || true)
 [[ $boundary_status -eq 0 || $bad -gt 0 ]] || bad=1
 record boundary "$ok" "$bad"
 
-echo "== integration (pg_dump and restore, the DROP EXTENSION guard)"
-integration_log=$(mktemp)
-bash test/integration/dump_restore.sh 2>&1 | tee "$integration_log"
-integration_status=${PIPESTATUS[0]}
-summary=$(grep -E '^dump_restore: [0-9]+ passed, [0-9]+ failed' "$integration_log" | tail -1)
-ok=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$summary")
-bad=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")
-[[ -n $ok ]] || { ok=0; bad=1; }
-[[ $integration_status -eq 0 || $bad -gt 0 ]] || bad=1
-record integration "$ok" "$bad"
+echo "== integration (pg_dump and restore, the DROP EXTENSION guard, the server key file)"
+# Runs one integration script and records its "NAME: N passed, M failed" summary line.
+run_integration() {
+  local name=$1 log status summary ok bad
+  log=$(mktemp)
+  bash "test/integration/$name.sh" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  summary=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+  ok=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$summary")
+  bad=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")
+  [[ -n $ok ]] || { ok=0; bad=1; }
+  [[ $status -eq 0 || $bad -gt 0 ]] || bad=1
+  record "$name" "$ok" "$bad"
+}
+run_integration dump_restore
+run_integration key_file
 
 echo
 echo "== summary"

@@ -1,6 +1,8 @@
 // Compact JWS signing and verification with libsodium.
 #include "crypto/jws.hpp"
 
+#include "crypto/secret_buffer.hpp"
+
 #include <sodium.h>
 
 #include "core/base64.hpp"
@@ -87,9 +89,7 @@ std::string hmac_sha256(std::string_view message, const std::string &key) {
 // Constant-time comparison of the expected and presented tags.
 bool hmac_sha256_verify(std::string_view message, std::string_view tag, const std::string &key) {
   if (tag.size() != crypto_auth_hmacsha256_BYTES) return false;
-  const std::string expected = hmac_sha256(message, key);
-  return crypto_verify_32(reinterpret_cast<const unsigned char *>(expected.data()),
-                          reinterpret_cast<const unsigned char *>(tag.data())) == 0;
+  return constant_time_equal(hmac_sha256(message, key), tag);
 }
 
 // A key pair from a random seed.

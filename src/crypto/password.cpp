@@ -3,7 +3,6 @@
 
 #include <sodium.h>
 
-#include <cctype>
 #include <string>
 
 #include "core/error.hpp"
@@ -11,6 +10,9 @@
 namespace tenancy {
 
 namespace {
+
+// The digest length of the hashes crypto_pwhash_str makes.
+constexpr size_t kArgon2DigestBytes = 32;
 
 // Consumes literal from the front of text; false when text does not start with it.
 bool consume(std::string_view &text, std::string_view literal) {
@@ -34,13 +36,19 @@ std::optional<uint64_t> consume_number(std::string_view &text, uint64_t max) {
   return value;
 }
 
-// True for unpadded standard base64 of at least min_chars characters (a salt or a hash).
-bool is_unpadded_base64(std::string_view text, size_t min_chars) {
-  if (text.size() < min_chars || text.size() % 4 == 1) return false;
-  for (const char c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/') return false;
+// The number of bytes text decodes to as strict unpadded standard base64 (no stray character,
+// no non-zero leftover bits), or nullopt.
+std::optional<size_t> decoded_base64_size(std::string_view text) {
+  unsigned char bytes[128];
+  size_t size = 0;
+  const char *end = nullptr;
+  if (text.empty() || text.size() > 170 ||
+      sodium_base642bin(bytes, sizeof bytes, text.data(), text.size(), nullptr, &size, &end,
+                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
   }
-  return true;
+  return size;
 }
 
 // The costs of a parsed hash against the policy's maximums: 22023 when over.
@@ -95,15 +103,20 @@ std::optional<Argon2Parameters> parse_argon2_hash(std::string_view hash) {
   }
   const size_t separator = hash.find('$');
   if (separator == std::string_view::npos) return std::nullopt;
-  if (!is_unpadded_base64(hash.substr(0, separator), 11) ||
-      !is_unpadded_base64(hash.substr(separator + 1), 16)) {
+  // A salt of at least 16 bytes, and exactly the 32-byte digest crypto_pwhash_str makes: a
+  // shorter digest is a damaged hash (a prefix), never one this extension made.
+  const auto salt_bytes = decoded_base64_size(hash.substr(0, separator));
+  const auto digest_bytes = decoded_base64_size(hash.substr(separator + 1));
+  if (!salt_bytes || *salt_bytes < crypto_pwhash_SALTBYTES || digest_bytes != kArgon2DigestBytes) {
     return std::nullopt;
   }
   parameters.version = static_cast<uint32_t>(*version);
   parameters.memory_kib = *memory;
   parameters.iterations = *iterations;
   parameters.parallelism = static_cast<uint32_t>(*parallelism);
-  if (parameters.version != 19 || parameters.iterations == 0 || parameters.parallelism == 0) {
+  // argon2 needs at least 8 KiB of memory.
+  if (parameters.version != 19 || parameters.iterations == 0 || parameters.parallelism == 0 ||
+      parameters.memory_kib < 8) {
     return std::nullopt;
   }
   return parameters;
@@ -133,6 +146,11 @@ void check_policy_costs(const PasswordPolicy &policy) {
       policy.memlimit_bytes < crypto_pwhash_MEMLIMIT_MIN) {
     throw Error(sqlstate::kInvalidParameterValue,
                 "password hashing costs are below libsodium's minimum");
+  }
+  if (policy.opslimit > crypto_pwhash_OPSLIMIT_MAX ||
+      policy.memlimit_bytes > crypto_pwhash_MEMLIMIT_MAX) {
+    throw Error(sqlstate::kInvalidParameterValue,
+                "password hashing costs are above libsodium's maximum");
   }
 }
 

@@ -22,10 +22,18 @@ std::string associated_data(const Uuid &org) {
   return data;
 }
 
+// Throws unless key is an XChaCha20-Poly1305 key.
+void require_key_size(const SecretBuffer &key) {
+  if (key.size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES) {
+    throw Error(sqlstate::kInternalError, "secret encryption key is not 32 bytes");
+  }
+}
+
 }  // namespace
 
 // version | nonce | AEAD output.
 std::string seal_secret(std::string_view plaintext, const Uuid &org, const SecretBuffer &subkey) {
+  require_key_size(subkey);
   std::string out(kSecretBoxOverhead + plaintext.size(), '\0');
   auto *bytes = reinterpret_cast<unsigned char *>(out.data());
   bytes[0] = kSecretBoxVersion;
@@ -42,6 +50,7 @@ std::string seal_secret(std::string_view plaintext, const Uuid &org, const Secre
 
 // Every failure raises the same 28000, so nothing tells a forgery from another org's secret.
 SecretBuffer open_secret(std::string_view ciphertext, const Uuid &org, const SecretBuffer &subkey) {
+  require_key_size(subkey);
   const auto *bytes = reinterpret_cast<const unsigned char *>(ciphertext.data());
   const Error refused(sqlstate::kInvalidAuthorization,
                       "secret cannot be decrypted: it was altered, is incomplete, or belongs to "

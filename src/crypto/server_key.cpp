@@ -21,7 +21,8 @@ constexpr char kIoError[] = "58030";
 constexpr char kConfigFileError[] = "F0000";
 constexpr char kKeyFileHint[] =
     "Point tenancy.key_file at a file of exactly 32 random bytes, mode 0600, owned by the server "
-    "(head -c 32 /dev/urandom > tenancy.key), or turn on tenancy.create_key_file.";
+    "and not a symbolic link (head -c 32 /dev/urandom > tenancy.key; a relative path is relative "
+    "to the data directory), or turn on tenancy.create_key_file.";
 
 // Closes a file descriptor when it goes out of scope.
 class FileCloser {
@@ -105,10 +106,12 @@ SecretBuffer load_server_key(const std::string &path, bool create) {
   if (path.empty()) {
     throw Error(kConfigFileError, "tenancy.key_file is not set", {}, kKeyFileHint);
   }
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO or device at the path must not hang the backend before fstat refuses it.
+  constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+  int fd = open(path.c_str(), kOpenFlags);
   if (fd < 0 && errno == ENOENT && create) {
     create_key_file(path);
-    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    fd = open(path.c_str(), kOpenFlags);
   }
   if (fd < 0) {
     if (errno == ENOENT) throw key_file_error(kUndefinedFile, path, "does not exist");

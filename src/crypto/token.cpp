@@ -59,9 +59,12 @@ void require_well_formed_token(std::string_view token) {
 std::string hash_token(std::string_view token, const SecretBuffer &token_subkey) {
   require_well_formed_token(token);
   std::string digest(kTokenDigestBytes, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char *>(digest.data()), digest.size(),
-                     reinterpret_cast<const unsigned char *>(token.data()), token.size(),
-                     token_subkey.data(), token_subkey.size());
+  if (token_subkey.size() != crypto_generichash_KEYBYTES ||
+      crypto_generichash(reinterpret_cast<unsigned char *>(digest.data()), digest.size(),
+                         reinterpret_cast<const unsigned char *>(token.data()), token.size(),
+                         token_subkey.data(), token_subkey.size()) != 0) {
+    throw Error(sqlstate::kInternalError, "token hashing failed: the sub-key is not 32 bytes");
+  }
   return digest;
 }
 
