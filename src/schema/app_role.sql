@@ -4,7 +4,7 @@
 
 -- The identity flows that need no tenant context; PUBLIC cannot execute them (flows.sql).
 CREATE FUNCTION tenancy.app_role_flows() RETURNS regprocedure[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT ARRAY['tenancy.create_user(text, text, text)', 'tenancy.authenticate(text, text)',

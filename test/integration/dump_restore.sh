@@ -7,14 +7,15 @@
 # 1. dump_src: CREATE EXTENSION tenancy; a few rows in EVERY table of schema tenancy (as the
 #    superuser, parents first), including rows that went through the triggers (updated rows,
 #    a reversed ledger entry, a ledger row whose user was deleted, a rotated refresh token, a
-#    soft-deleted OWNER), an application role granted with grant_app_role, and a table of the
-#    application in a schema watched by auto_rls.
+#    soft-deleted OWNER, warehouse tokens encrypted per organization), an application role
+#    granted with grant_app_role, and a table of the application in a schema watched by auto_rls.
 # 2. pg_dump -Fc, then three restores into empty databases: plain pg_restore, pg_restore
 #    --single-transaction and pg_restore -j 4. Each must succeed without errors.
 # 3. For every table (tenancy's and the application's): the row count and a checksum of the
 #    rows, md5(string_agg(t::text, '|' ORDER BY t::text)), identical to dump_src; so are the
 #    policies, the triggers (and their ENABLE ALWAYS state), the table and column privileges
-#    and the event triggers.
+#    and the event triggers; and each organization's encrypted token decrypts (same cluster,
+#    same key file).
 # 4. The guard in a restored database: DROP EXTENSION and DROP SCHEMA refused (55000); with
 #    SET tenancy.allow_drop_with_data = on in a fresh session (the library not loaded yet) the
 #    drop succeeds. In a fresh database with empty tables the drop needs no setting.
@@ -198,7 +199,7 @@ BEGIN
     VALUES (org, pg_temp.id(k || ':sync'), pg_temp.id(k || ':source'), 'succeeded',
             '2024-01-01 10:00+00', '2024-01-01 10:01+00', 42);
   INSERT INTO tenancy.warehouse_connections (organization_id, id, database_name, access_token_encrypted, is_connected)
-    VALUES (org, pg_temp.id(k || ':connection'), 'warehouse_' || lower(k), '\x01'::bytea || decode(repeat('ab', 40), 'hex'), true);
+    VALUES (org, pg_temp.id(k || ':connection'), 'warehouse_' || lower(k), NULL, true);
   INSERT INTO tenancy.transformations (organization_id, id, name, recipe, current_version, created_by_id)
     VALUES (org, pg_temp.id(k || ':transformation'), 'Monthly totals', '[{"op": "group"}]', 2, usr);
   INSERT INTO tenancy.transformation_versions (organization_id, id, transformation_id, version_number, recipe, generated_sql) VALUES
@@ -228,6 +229,15 @@ BEGIN
            (org, pg_temp.id(k || ':audit2'), pg_temp.id('ux'), 'login', NULL, NULL, '{}', NULL, NULL);
 END $$;
 SELECT pg_temp.fill(pg_temp.id('A'), pg_temp.id('ua'), 'A'), pg_temp.fill(pg_temp.id('B'), pg_temp.id('ub'), 'B');
+
+-- Each organization's warehouse token, encrypted under its own context (bound to it).
+SELECT tenancy.set_context(pg_temp.id('A'), NULL, NULL, false);
+UPDATE tenancy.warehouse_connections SET access_token_encrypted = tenancy.encrypt_secret('dsn-token-A')
+ WHERE organization_id = pg_temp.id('A');
+SELECT tenancy.set_context(pg_temp.id('B'), NULL, NULL, false);
+UPDATE tenancy.warehouse_connections SET access_token_encrypted = tenancy.encrypt_secret('dsn-token-B')
+ WHERE organization_id = pg_temp.id('B');
+SELECT tenancy.clear_context();
 
 -- Sharing and cross-organization edges: one live share, one revoked.
 INSERT INTO tenancy.org_shares (organization_id, id, grantee_org_id, scope, revoked_at) VALUES
@@ -313,15 +323,38 @@ restore() {
   pass "$label"
 }
 
-# Compares database $1 with dump_src: the rows of every table, then the catalog facts.
+# The warehouse tokens of A and B in database $1, each decrypted under its organization's context.
+decrypted_secrets() {
+  psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+\o /dev/null
+SELECT tenancy.set_context(md5('dump_restore:A')::uuid, NULL, NULL, false);
+\o
+SELECT tenancy.decrypt_secret(access_token_encrypted) FROM tenancy.warehouse_connections
+ WHERE organization_id = tenancy.current_org_id();
+\o /dev/null
+SELECT tenancy.set_context(md5('dump_restore:B')::uuid, NULL, NULL, false);
+\o
+SELECT tenancy.decrypt_secret(access_token_encrypted) FROM tenancy.warehouse_connections
+ WHERE organization_id = tenancy.current_org_id();
+SQL
+}
+
+# Compares database $1 with dump_src: the rows of every table, the encrypted secrets, then the
+# catalog facts.
 compare() {
-  local db="$1" fp facts
+  local db="$1" fp facts secrets
   fp=$(fingerprint "$db") || { fail "$db: fingerprint"; return; }
   if [[ "$fp" == "$src_fingerprint" ]]; then
     pass "$db: every table has the same row count and checksum ($(wc -l <<<"$fp") tables)"
   else
     fail "$db: rows differ from dump_src"
     diff <(echo "$src_fingerprint") <(echo "$fp") | sed 's/^/       /'
+  fi
+  secrets=$(decrypted_secrets "$db" 2>&1 | tr '\n' ' ')
+  if [[ "$secrets" == "dsn-token-A dsn-token-B " ]]; then
+    pass "$db: each organization's encrypted warehouse token decrypts after the restore"
+  else
+    fail "$db: encrypted warehouse tokens" "got '$secrets'"
   fi
   facts=$(catalog_facts "$db") || { fail "$db: catalog facts"; return; }
   if [[ "$facts" == "$src_catalog" ]]; then
