@@ -44,9 +44,12 @@ INSERT INTO tenancy.projects (id, name, description) VALUES ('a0d10000-0000-4000
 UPDATE tenancy.projects SET description = 'second' WHERE id = 'a0d10000-0000-4000-8000-0000000000c1';
 -- An update that changes nothing (updated_at aside) is not logged.
 UPDATE tenancy.projects SET description = 'second' WHERE id = 'a0d10000-0000-4000-8000-0000000000c1';
--- A secret column: its name is recorded, its value never.
+-- A secret column: its name is recorded, its value never. (The application role cannot write
+-- api_key_hash, only create_api_key can; the superuser does it here, under the same context.)
+RESET ROLE;
 UPDATE tenancy.projects SET api_key_hash = '\xdeadbeefdeadbeefdeadbeef', name = 'Audit web 2'
  WHERE id = 'a0d10000-0000-4000-8000-0000000000c1';
+SET ROLE regress_audit_app;
 INSERT INTO tenancy.warehouse_connections (database_name, access_token_encrypted)
 VALUES ('audit_wh', tenancy.encrypt_secret('wh-secret-token'));
 UPDATE tenancy.warehouse_connections SET access_token_encrypted = tenancy.encrypt_secret('wh-secret-token-2'), is_connected = true
@@ -123,6 +126,16 @@ SELECT tenancy.clear_context();
 SET ROLE regress_audit_app;
 SELECT outcome($$SELECT tenancy.log_event('a', 'x', NULL)$$) AS no_context;
 RESET ROLE;
+-- A read-only context (no role) cannot log either, and nobody inserts into the trail directly.
+SELECT tenancy.set_context('a0d10000-0000-4000-8000-0000000000a1', is_local => false);
+SET ROLE regress_audit_app;
+SELECT outcome($$SELECT tenancy.log_event('a', 'x', NULL)$$) AS read_only_context;
+RESET ROLE;
+SELECT tenancy.set_context('a0d10000-0000-4000-8000-0000000000a1', 'a0d10000-0000-4000-8000-00000000000e', is_local => false);
+SET ROLE regress_audit_app;
+SELECT outcome($$INSERT INTO tenancy.audit_logs (action, user_id, created_at) VALUES ('DELETE', 'a0d10000-0000-4000-8000-00000000000e', '2020-01-01')$$) AS forged_insert;
+RESET ROLE;
+SELECT tenancy.clear_context();
 
 ---------------------------------------------------------------------------------------------
 -- enable_audit

@@ -25,7 +25,7 @@ $$;
 CREATE FUNCTION public.flows_audit(org uuid) RETURNS TABLE (action text, resource_type text, actor text)
 LANGUAGE sql AS $$
   SELECT a.action, a.resource_type, u.email FROM tenancy.audit_logs a LEFT JOIN tenancy.users u ON u.id = a.user_id
-   WHERE a.organization_id = org ORDER BY a.created_at, a.action
+   WHERE a.organization_id = org ORDER BY a.created_at, a.action, a.resource_type
 $$;
 
 ---------------------------------------------------------------------------------------------
@@ -79,6 +79,18 @@ SELECT tenancy.authenticate('cy@flows.test', 'pw-cy') IS NULL AS disabled,
        tenancy.authenticate('sso@flows.test', 'anything') IS NULL AS no_password;
 RESET ROLE;
 UPDATE tenancy.users SET is_active = true WHERE id = :'cy';
+-- A stored hash that is damaged, of another scheme, or costlier than the limits answers NULL
+-- like a wrong password (after the same dummy work), never an error that would tell an account.
+INSERT INTO tenancy.users (email, password_hash) VALUES
+  ('damaged@flows.test', '$argon2id$v=19$m=8192,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$MTIzNDU2Nzg5MDEy'),
+  ('bcrypt@flows.test', '$2b$12$abcdefghijklmnopqrstuu0123456789012345678901234567890'),
+  ('costly@flows.test', '$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8');
+SET ROLE regress_flows_app;
+SELECT outcome($$SELECT tenancy.authenticate('damaged@flows.test', 'pw') IS NULL$$) AS damaged_hash,
+       outcome($$SELECT tenancy.authenticate('bcrypt@flows.test', 'pw') IS NULL$$) AS bcrypt_hash,
+       outcome($$SELECT tenancy.authenticate('costly@flows.test', 'pw') IS NULL$$) AS costly_hash;
+SELECT tenancy.authenticate('damaged@flows.test', 'pw') IS NULL AS damaged_is_null;
+RESET ROLE;
 -- A hash made with old costs is upgraded at the next successful sign-in.
 SET tenancy.pwhash_opslimit = 2;
 SET ROLE regress_flows_app;
@@ -201,6 +213,44 @@ SELECT tenancy.accept_invitation(:'bo_again', :'bo') = :'bo_membership' AS same_
 RESET ROLE;
 SELECT role, deleted_at IS NULL AS live FROM tenancy.organization_members WHERE organization_id = :'ann_co' AND user_id = :'bo';
 
+-- Invitations go only through invite: the application role cannot insert one (with a role of
+-- its choosing) nor change its role or token; it can revoke one.
+SELECT tenancy.set_context(:'ann_co', :'ann', 'ADMIN', is_local => false);
+SET ROLE regress_flows_app;
+SELECT label, outcome(s) FROM (VALUES
+  ('insert an OWNER invitation', format($$INSERT INTO tenancy.invitations (email, role, token_hash, expires_at) VALUES ('alt@flows.test', 'OWNER', tenancy.hash_token('forged-invitation-token-0000000000000000000'), now() + interval '1 day')$$)),
+  ('raise an invitation''s role', $$UPDATE tenancy.invitations SET role = 'OWNER' WHERE email = 'x@flows.test'$$),
+  ('swap an invitation''s token', $$UPDATE tenancy.invitations SET token_hash = tenancy.hash_token('forged-invitation-token-0000000000000000000') WHERE email = 'x@flows.test'$$),
+  ('revoke an invitation', $$UPDATE tenancy.invitations SET revoked_at = now() WHERE email = 'x@flows.test' AND accepted_at IS NULL$$),
+  ('an ADMIN makes itself OWNER', $$UPDATE tenancy.organization_members SET role = 'OWNER' WHERE user_id = tenancy.current_user_id()$$),
+  ('an ADMIN adds an OWNER', format($$INSERT INTO tenancy.organization_members (user_id, role) VALUES (%L, 'OWNER')$$, :'cy'))) AS t(label, s);
+RESET ROLE;
+-- Only the latest invitation of an address can be accepted, and leaving the organization
+-- spends the pending ones: a stale invitation cannot bring a removed member back.
+SELECT tenancy.set_context(:'ann_co', :'ann', is_local => false);
+SET ROLE regress_flows_app;
+SELECT tenancy.invite(:'ann_co', 'cy@flows.test', 'VIEWER') AS cy_viewer \gset
+SELECT tenancy.invite(:'ann_co', 'cy@flows.test', 'ADMIN') AS cy_admin \gset
+RESET ROLE;
+SELECT role, revoked_at IS NOT NULL AS revoked FROM tenancy.invitations
+ WHERE organization_id = :'ann_co' AND email = 'cy@flows.test' AND token_hash IN (tenancy.hash_token(:'cy_viewer'), tenancy.hash_token(:'cy_admin'))
+ ORDER BY role;
+SET ROLE regress_flows_app;
+SELECT outcome(format($$SELECT tenancy.accept_invitation(%L, %L)$$, :'cy_viewer', :'cy')) AS superseded;
+SELECT tenancy.accept_invitation(:'cy_admin', :'cy') IS NOT NULL AS latest_accepted;
+RESET ROLE;
+-- While Cy is a member, a new invitation is left pending (as if sent by mistake); removing Cy
+-- revokes it.
+INSERT INTO tenancy.invitations (organization_id, email, role, token_hash, expires_at)
+VALUES (:'ann_co', 'cy@flows.test', 'OWNER', tenancy.hash_token('stale-invitation-token-00000000000000000000'), now() + interval '1 day');
+UPDATE tenancy.organization_members SET deleted_at = now() WHERE organization_id = :'ann_co' AND user_id = :'cy';
+SELECT count(*) AS cy_pending_after_removal FROM tenancy.invitations
+ WHERE organization_id = :'ann_co' AND email = 'cy@flows.test' AND accepted_at IS NULL AND revoked_at IS NULL;
+SET ROLE regress_flows_app;
+SELECT outcome(format($$SELECT tenancy.accept_invitation('stale-invitation-token-00000000000000000000', %L)$$, :'cy')) AS stale_after_removal;
+RESET ROLE;
+SELECT tenancy.clear_context();
+
 -- Ann Co's trail: the founding, Ann's OWNER membership, each invitation (columns only, never
 -- the token hash's value), each acceptance.
 SELECT * FROM flows_audit(:'ann_co');
@@ -287,6 +337,10 @@ SELECT outcome(format($$SELECT tenancy.reset_password(%L, '')$$, :'reset')) AS e
        outcome(format($$SELECT tenancy.reset_password(%L, NULL)$$, :'reset')) AS null_password;
 RESET ROLE;
 SELECT flows_state() = :'before' AS nothing_changed;
+-- A second reset token requested meanwhile (by an attacker, say) is spent by the reset too.
+SET ROLE regress_flows_app;
+SELECT tenancy.request_password_reset('bo@flows.test') AS reset2 \gset
+RESET ROLE;
 -- The reset: the new password works, the old does not, every refresh token is revoked.
 SET ROLE regress_flows_app;
 SELECT tenancy.reset_password(:'reset', 'new-pw-bo') AS reset_done;
@@ -294,6 +348,9 @@ SELECT tenancy.authenticate('bo@flows.test', 'new-pw-bo') = :'bo' AS new_passwor
        tenancy.authenticate('bo@flows.test', 'pw-bo') IS NULL AS old_password;
 RESET ROLE;
 SELECT count(*) AS bo_live_tokens FROM tenancy.refresh_tokens WHERE user_id = :'bo' AND revoked_at IS NULL;
+SET ROLE regress_flows_app;
+SELECT outcome(format($$SELECT tenancy.reset_password(%L, 'attacker')$$, :'reset2')) AS second_token_after_reset;
+RESET ROLE;
 -- Single use; expired; unknown.
 INSERT INTO tenancy.password_reset_tokens (user_id, token_hash, expires_at)
 VALUES (:'bo', tenancy.hash_token('expired-reset-token-00000000000000000000000'), now() - interval '1 second');
@@ -340,6 +397,17 @@ SELECT outcome(format($$SELECT tenancy.create_api_key(%L)$$, :'project')) AS no_
 SELECT count(*) AS unknown_key_rows FROM tenancy.resolve_api_key('unknown-api-key-000000000000000000000000000');
 RESET ROLE;
 SELECT api_key_hash = tenancy.hash_token(:'key2') AS stored_hashed FROM tenancy.projects WHERE id = :'project';
+-- Only create_api_key writes a key: not even an OWNER can copy another project's key hash.
+SELECT tenancy.set_context(:'ann_co', :'ann', is_local => false);
+SET ROLE regress_flows_app;
+SELECT outcome(format($$UPDATE tenancy.projects SET api_key_hash = tenancy.hash_token(%L) WHERE id = %L$$, :'key2', :'project')) AS app_writes_key_hash,
+       outcome(format($$INSERT INTO tenancy.projects (name, api_key_hash) VALUES ('Copy', tenancy.hash_token(%L))$$, :'key2')) AS app_inserts_key_hash;
+RESET ROLE;
+SELECT tenancy.clear_context();
+-- A key held by two projects (planted by the superuser) identifies neither.
+UPDATE tenancy.projects SET api_key_hash = tenancy.hash_token(:'key2') WHERE id = :'bo_project';
+SELECT count(*) AS ambiguous_key_rows FROM tenancy.resolve_api_key(:'key2');
+UPDATE tenancy.projects SET api_key_hash = NULL WHERE id = :'bo_project';
 -- A soft-deleted project's key resolves to nothing.
 UPDATE tenancy.projects SET deleted_at = now() WHERE id = :'project';
 SELECT count(*) AS deleted_project_rows FROM tenancy.resolve_api_key(:'key2');

@@ -270,14 +270,20 @@ SELECT adm_rows($$UPDATE tenancy.organization_members SET role = 'ADMIN' WHERE o
 SELECT adm_rows($$UPDATE tenancy.organization_members SET deleted_at = now() WHERE organization_id = adm_r() AND user_id = adm_user('sam')$$) AS soft_delete_one;
 SELECT adm_rows($$UPDATE tenancy.organization_members SET deleted_at = now() WHERE organization_id = adm_r() AND user_id = adm_user('tess')$$) AS soft_delete_the_other;
 ROLLBACK;
--- The rule holds for the application role too: quinn (ADMIN of P, allowed to write
--- memberships) cannot demote or remove pat, P's only OWNER; rae's membership can go.
+-- Through the application role: quinn (ADMIN of P, allowed to write memberships) cannot
+-- demote or remove pat, an OWNER, a role above its own (42501); rae's membership can go. Pat
+-- itself, P's only OWNER, cannot step down or leave either (55000).
 BEGIN;
 SELECT tenancy.set_context(adm_p(), adm_user('quinn'));
 SET LOCAL ROLE regress_admin_app;
 SELECT adm_rows($$UPDATE tenancy.organization_members SET role = 'ADMIN' WHERE user_id = adm_user('pat')$$) AS admin_demotes_owner;
 SELECT adm_rows($$DELETE FROM tenancy.organization_members WHERE user_id = adm_user('pat')$$) AS admin_removes_owner;
 SELECT adm_rows($$DELETE FROM tenancy.organization_members WHERE user_id = adm_user('rae')$$) AS admin_removes_member;
+RESET ROLE;
+SELECT tenancy.set_context(adm_p(), adm_user('pat'));
+SET LOCAL ROLE regress_admin_app;
+SELECT adm_rows($$UPDATE tenancy.organization_members SET role = 'ADMIN' WHERE user_id = adm_user('pat')$$) AS last_owner_steps_down;
+SELECT adm_rows($$DELETE FROM tenancy.organization_members WHERE user_id = adm_user('pat')$$) AS last_owner_leaves;
 RESET ROLE;
 ROLLBACK;
 -- Deleting the organization deletes its memberships, last OWNER included.

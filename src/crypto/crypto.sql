@@ -56,3 +56,8 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'tenancy_decrypt_secret';
 COMMENT ON FUNCTION tenancy.decrypt_secret(bytea) IS
   'Decrypts an encrypt_secret ciphertext of the context''s organization; tampered, truncated or another organization''s: 28000.';
+
+-- Password hashing allocates pwhash_memlimit (up to pwhash_max_memlimit to verify) outside
+-- PostgreSQL's memory accounting: not for every role that can connect. grant_app_role grants it.
+REVOKE EXECUTE ON FUNCTION tenancy.hash_password(text), tenancy.verify_password(text, text),
+  tenancy.password_needs_rehash(text) FROM PUBLIC;

@@ -54,21 +54,6 @@ tenancy::Uuid require_context_org(const char *function_name) {
   return tenancy::uuid_from_bytes(context.org_id);
 }
 
-// A per-backend hash of a random password at the current costs, verified against when there
-// is no real hash, so that a missing account costs what a wrong password costs.
-const std::string &dummy_hash(const tenancy::PasswordPolicy &policy) {
-  static std::string hash;
-  static uint64_t made_with_ops = 0;
-  static size_t made_with_mem = 0;
-  if (hash.empty() || made_with_ops != policy.opslimit || made_with_mem != policy.memlimit_bytes) {
-    const SecretBuffer random_password = tenancy::generate_token(32);
-    hash = tenancy::hash_password(random_password.view(), policy);
-    made_with_ops = policy.opslimit;
-    made_with_mem = policy.memlimit_bytes;
-  }
-  return hash;
-}
-
 }  // namespace
 
 // hash_password(password text) RETURNS text
@@ -86,18 +71,15 @@ TENANCY_FUNCTION(tenancy_verify_password) {
       tenancy::verify_password(password.view(), hash, tenancy::current_password_policy()));
 }
 
-// password_matches(password text, hash text): verify_password, except that a NULL hash is
-// verified against a dummy hash (same work) and answers false. For authenticate.
+// password_matches(password text, hash text): for authenticate. A NULL, malformed or
+// over-costly hash costs one verification against a dummy hash and answers false.
 TENANCY_FUNCTION(tenancy_password_matches) {
   if (PG_ARGISNULL(0)) PG_RETURN_BOOL(false);
   const SecretBuffer password = secret_arg(fcinfo, 0);
   const tenancy::PasswordPolicy policy = tenancy::current_password_policy();
-  if (PG_ARGISNULL(1)) {
-    tenancy::verify_password(password.view(), dummy_hash(policy), policy);
-    PG_RETURN_BOOL(false);
-  }
+  if (PG_ARGISNULL(1)) PG_RETURN_BOOL(tenancy::password_matches(password.view(), nullptr, policy));
   const std::string hash = tenancy::pg::text_arg(fcinfo, 1);
-  PG_RETURN_BOOL(tenancy::verify_password(password.view(), hash, policy));
+  PG_RETURN_BOOL(tenancy::password_matches(password.view(), &hash, policy));
 }
 
 // password_needs_rehash(hash text) RETURNS boolean

@@ -176,6 +176,41 @@ bool verify_password(std::string_view password, std::string_view hash,
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 
+// Random salt and digest, encoded as crypto_pwhash_str would.
+std::string dummy_password_hash(const PasswordPolicy &policy) {
+  check_policy_costs(policy);
+  unsigned char salt[crypto_pwhash_SALTBYTES];
+  unsigned char digest[kArgon2DigestBytes];
+  randombytes_buf(salt, sizeof salt);
+  randombytes_buf(digest, sizeof digest);
+  const int variant = sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+  char salt_text[sodium_base64_ENCODED_LEN(sizeof salt, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+  char digest_text[sodium_base64_ENCODED_LEN(sizeof digest,
+                                             sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+  sodium_bin2base64(salt_text, sizeof salt_text, salt, sizeof salt, variant);
+  sodium_bin2base64(digest_text, sizeof digest_text, digest, sizeof digest, variant);
+  return "$argon2id$v=19$m=" + std::to_string(policy.memlimit_bytes / 1024) +
+         ",t=" + std::to_string(policy.opslimit) + ",p=1$" + salt_text + "$" + digest_text;
+}
+
+// The stored hash if it is usable under the policy, else a dummy one; false for the dummy.
+bool password_matches(std::string_view password, const std::string *stored_hash,
+                      const PasswordPolicy &policy) {
+  check_password_length(password, policy);
+  bool usable = false;
+  if (stored_hash != nullptr) {
+    const auto parameters = parse_argon2_hash(*stored_hash);
+    usable = parameters && parameters->iterations <= policy.max_opslimit &&
+             parameters->memory_kib <= policy.max_memlimit_bytes / 1024 &&
+             parameters->parallelism == 1;
+  }
+  if (!usable) {
+    verify_password(password, dummy_password_hash(policy), policy);
+    return false;
+  }
+  return verify_password(password, *stored_hash, policy);
+}
+
 // argon2i is always rehashed; argon2id when its costs differ from the policy's.
 bool password_needs_rehash(std::string_view hash, const PasswordPolicy &policy) {
   const Argon2Parameters parameters = parse_or_throw(hash);

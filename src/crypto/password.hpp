@@ -51,6 +51,17 @@ std::string hash_password(std::string_view password, const PasswordPolicy &polic
 bool verify_password(std::string_view password, std::string_view hash,
                      const PasswordPolicy &policy);
 
+// A well-formed argon2id string at the policy's costs with a random salt and a random digest:
+// verifying any password against it costs one argon2id computation and always fails. No
+// hashing is done to make it, so the first use costs what every later use costs.
+std::string dummy_password_hash(const PasswordPolicy &policy);
+
+// For sign-in: check_password_length, then verify_password; but a missing, malformed or
+// over-costly stored hash is verified against dummy_password_hash instead (the same work) and
+// answers false rather than raising, so no stored hash tells an account apart.
+bool password_matches(std::string_view password, const std::string *stored_hash,
+                      const PasswordPolicy &policy);
+
 // True when hash was made with other costs than the policy's, or with argon2i. Throws 22P02
 // for a malformed hash.
 bool password_needs_rehash(std::string_view hash, const PasswordPolicy &policy);

@@ -55,6 +55,18 @@ bool write_all(int fd, const unsigned char *bytes, size_t size) {
   return true;
 }
 
+// Makes a new name in path's directory durable (fsync of the directory), so a crash cannot
+// lose the key file that committed secrets already depend on. Best effort.
+void sync_directory_of(const std::string &path) {
+  const size_t slash = path.rfind('/');
+  const std::string directory =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int fd = open(directory.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
 // Creates path with a fresh random key unless another process got there first (then its key
 // stands). The key is complete on disk before the name appears: write, fsync, then link.
 void create_key_file(const std::string &path) {
@@ -72,6 +84,7 @@ void create_key_file(const std::string &path) {
   const bool linked = written && link(temporary.c_str(), path.c_str()) == 0;
   const int link_errno = errno;
   unlink(temporary.c_str());
+  if (linked) sync_directory_of(path);
   if (!written) {
     throw key_file_error(kIoError, path,
                          std::string("could not be written: ") + std::strerror(saved_errno));
@@ -126,6 +139,9 @@ SecretBuffer load_server_key(const std::string &path, bool create) {
   }
   if (!S_ISREG(status.st_mode))
     throw key_file_error(kConfigFileError, path, "is not a regular file");
+  if (status.st_uid != geteuid()) {
+    throw key_file_error(kConfigFileError, path, "is not owned by the server's user");
+  }
   if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     throw key_file_error(kConfigFileError, path,
                          "is accessible by group or others (it must be mode 0600)");

@@ -199,8 +199,8 @@ COMMENT ON FUNCTION tenancy.authenticate(text, text) IS
 -- Invitations ----------------------------------------------------------------------------
 
 -- Invites email into org_id with role. The caller must be ADMIN+ in org_id (its context), and
--- cannot grant a role above its own (42501). An existing live member is 23505. Returns the
--- token, once; only its hash is stored.
+-- cannot grant a role above its own (42501). An existing live member is 23505. It revokes the
+-- address's earlier pending invitations. Returns the token, once; only its hash is stored.
 CREATE FUNCTION tenancy.invite(org_id uuid, email text, role tenancy.org_role,
                                ttl interval DEFAULT '7 days') RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -226,6 +226,10 @@ BEGIN
                 AND lower(u.email) = lower(invite.email)) THEN
     RAISE EXCEPTION 'this e-mail address already belongs to a member' USING ERRCODE = '23505';
   END IF;
+  -- A new invitation supersedes the address's pending ones: only the latest can be accepted.
+  UPDATE tenancy.invitations i SET revoked_at = now()
+   WHERE i.organization_id = org_id AND lower(i.email) = lower(invite.email)
+     AND i.accepted_at IS NULL AND i.revoked_at IS NULL;
   token := tenancy.generate_token(32);
   INSERT INTO tenancy.invitations (organization_id, email, role, token_hash, expires_at, invited_by_id)
   VALUES (org_id, email, role, tenancy.hash_token(token), now() + ttl, tenancy.current_user_id());
@@ -237,8 +241,9 @@ COMMENT ON FUNCTION tenancy.invite(uuid, text, tenancy.org_role, interval) IS
 
 -- Accepts an invitation for user_id, whose e-mail must be the invited one; returns the
 -- membership id. The invitation row is locked, so of two concurrent acceptances exactly one
--- succeeds. A former (soft-deleted) membership is revived with the invited role; a live one
--- keeps its role. The token is the credential: no context is needed.
+-- succeeds; the address's other pending invitations are revoked. A former (soft-deleted)
+-- membership is revived with the invited role; a live one keeps its role. The token is the
+-- credential: no context is needed.
 CREATE FUNCTION tenancy.accept_invitation(token text, user_id uuid) RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
@@ -272,6 +277,11 @@ BEGIN
   END IF;
   UPDATE tenancy.invitations SET accepted_at = now()
    WHERE organization_id = invitation.organization_id AND id = invitation.id;
+  -- Any other pending invitation of the address is spent too: none can bring the user back
+  -- (perhaps with another role) after a later removal.
+  UPDATE tenancy.invitations i SET revoked_at = now()
+   WHERE i.organization_id = invitation.organization_id AND lower(i.email) = lower(invitation.email)
+     AND i.id <> invitation.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL;
   INSERT INTO tenancy.organization_members AS m (organization_id, user_id, role)
   VALUES (invitation.organization_id, user_id, invitation.role)
   ON CONFLICT ON CONSTRAINT organization_members_organization_id_user_id_key DO UPDATE
@@ -395,8 +405,8 @@ $$;
 COMMENT ON FUNCTION tenancy.request_password_reset(text) IS
   'A one-hour password reset token for the e-mail''s user, or NULL when there is none (same work).';
 
--- Sets a new password with a reset token: single use, expires, and revokes the user's refresh
--- tokens. Returns true; every failure raises (28000 for the token, 22023 for the password).
+-- Sets a new password with a reset token: single use, expires, spends the user's other reset
+-- tokens and revokes the user's refresh tokens. Returns true; every failure raises (28000 for the token, 22023 for the password).
 CREATE FUNCTION tenancy.reset_password(token text, new_password text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
@@ -422,7 +432,9 @@ BEGIN
     RAISE EXCEPTION 'password reset token is not valid' USING ERRCODE = '28000';
   END IF;
   UPDATE tenancy.users SET password_hash = tenancy.hash_password(new_password) WHERE id = presented.user_id;
-  UPDATE tenancy.password_reset_tokens SET used_at = now() WHERE id = presented.id;
+  -- This token and every other unused one of the user: a reset ends all pending resets.
+  UPDATE tenancy.password_reset_tokens t SET used_at = now()
+   WHERE t.user_id = presented.user_id AND t.used_at IS NULL;
   revoked_count := tenancy.revoke_refresh_tokens(presented.user_id);
   PERFORM tenancy.log_user_event(presented.user_id, 'password.reset',
                                  jsonb_build_object('refresh_tokens_revoked', revoked_count));
@@ -431,6 +443,33 @@ END;
 $$;
 COMMENT ON FUNCTION tenancy.reset_password(text, text) IS
   'Sets a new password with a single-use reset token and revokes the user''s refresh tokens.';
+
+-- A membership that ends (soft-deleted or deleted) takes the address's pending invitations to
+-- that organization with it, so an old invitation cannot bring the user back.
+CREATE FUNCTION tenancy.revoke_invitations_of_removed_member() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND (OLD.deleted_at IS NOT NULL OR NEW.deleted_at IS NULL) THEN
+    RETURN NULL;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM tenancy.organizations o WHERE o.id = OLD.organization_id) THEN
+    RETURN NULL;  -- the organization itself is being deleted, its invitations with it
+  END IF;
+  UPDATE tenancy.invitations i SET revoked_at = now()
+    FROM tenancy.users u
+   WHERE u.id = OLD.user_id AND i.organization_id = OLD.organization_id
+     AND lower(i.email) = lower(u.email) AND i.accepted_at IS NULL AND i.revoked_at IS NULL;
+  RETURN NULL;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION tenancy.revoke_invitations_of_removed_member() FROM PUBLIC;
+COMMENT ON FUNCTION tenancy.revoke_invitations_of_removed_member() IS
+  'Trigger: revokes the pending invitations of a member who leaves an organization.';
+CREATE TRIGGER organization_members_revoke_invitations
+  AFTER UPDATE OF deleted_at OR DELETE ON tenancy.organization_members
+  FOR EACH ROW EXECUTE FUNCTION tenancy.revoke_invitations_of_removed_member();
 
 -- API keys -----------------------------------------------------------------------------------
 
@@ -460,20 +499,23 @@ COMMENT ON FUNCTION tenancy.create_api_key(uuid) IS
   'A new API key for a project of the context''s organization (ADMIN+); returns it once.';
 
 -- The live project (and its live organization) an API key belongs to: one row, or none for an
--- unknown key. A malformed key is 22P02. No context is needed: the key is the credential.
+-- unknown (or ambiguous) key. A malformed key is 22P02. No context is needed: the key is the credential.
 CREATE FUNCTION tenancy.resolve_api_key(key text)
 RETURNS TABLE (organization_id uuid, project_id uuid)
 LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER ROWS 1
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 BEGIN
+  -- A key held by two projects (impossible through create_api_key) identifies neither.
   RETURN QUERY
-    SELECT p.organization_id, p.id
-      FROM tenancy.projects p
-      JOIN tenancy.organizations o ON o.id = p.organization_id
-     WHERE p.api_key_hash = tenancy.hash_token(key)
-       AND p.deleted_at IS NULL AND o.deleted_at IS NULL
-     LIMIT 1;
+    SELECT m.organization_id, m.id FROM (
+      SELECT p.organization_id, p.id, count(*) OVER () AS matches
+        FROM tenancy.projects p
+        JOIN tenancy.organizations o ON o.id = p.organization_id
+       WHERE p.api_key_hash = tenancy.hash_token(key)
+         AND p.deleted_at IS NULL AND o.deleted_at IS NULL
+       LIMIT 2) m
+     WHERE m.matches = 1;
 END;
 $$;
 COMMENT ON FUNCTION tenancy.resolve_api_key(text) IS

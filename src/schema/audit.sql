@@ -156,7 +156,8 @@ COMMENT ON FUNCTION tenancy.enable_audit(regclass) IS
   'Attaches the audit trigger (tenancy_audit) to a table; idempotent. Not executable by PUBLIC.';
 
 -- An application event in the context's organization, by the context's user. SECURITY
--- DEFINER: any member (a VIEWER too) may log, and only into its own organization.
+-- DEFINER: any member (a VIEWER too; not a read-only context without a role) may log, and only
+-- into its own organization; the application role cannot insert into audit_logs itself.
 CREATE FUNCTION tenancy.log_event(action text, resource_type text, resource_id uuid,
                                   details jsonb DEFAULT '{}')
 RETURNS uuid
@@ -164,8 +165,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 BEGIN
-  IF tenancy.current_org_id() IS NULL THEN
-    RAISE EXCEPTION 'log_event needs a tenant context' USING ERRCODE = '42501',
+  IF tenancy.current_org_id() IS NULL OR NOT tenancy.has_role('VIEWER') THEN
+    RAISE EXCEPTION 'log_event needs a tenant context with a role' USING ERRCODE = '42501',
       HINT = 'Call tenancy.set_context() or set tenancy.context_token first.';
   END IF;
   IF action IS NULL OR length(action) NOT BETWEEN 1 AND 100 THEN

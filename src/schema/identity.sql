@@ -148,3 +148,33 @@ COMMENT ON FUNCTION tenancy.keep_last_owner() IS 'Trigger: refuses to remove, de
 CREATE TRIGGER organization_members_keep_last_owner
   BEFORE UPDATE OF role, deleted_at, organization_id OR DELETE ON tenancy.organization_members
   FOR EACH ROW EXECUTE FUNCTION tenancy.keep_last_owner();
+
+-- Nobody manages a role above their own: under a tenant context with a role, adding, changing
+-- or removing a membership of that organization whose old or new role is above the context's
+-- role raises 42501 (an ADMIN cannot make anyone OWNER, itself included, nor demote or remove
+-- an OWNER). Writes without a context, or by a superuser (the SECURITY DEFINER flows,
+-- maintenance), are not capped; the flows check roles themselves.
+CREATE FUNCTION tenancy.cap_member_role() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  acting tenancy.org_role := tenancy.current_org_role();
+  kept record := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  IF acting IS NULL OR kept.organization_id IS DISTINCT FROM tenancy.current_org_id()
+     OR EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = current_user AND r.rolsuper) THEN
+    RETURN kept;
+  END IF;
+  IF (TG_OP <> 'DELETE' AND NEW.role > acting) OR (TG_OP <> 'INSERT' AND OLD.role > acting) THEN
+    RAISE EXCEPTION 'cannot give, change or remove a role above your own (%)', acting
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN kept;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.cap_member_role() IS
+  'Trigger: refuses (42501) to add, change or remove a membership whose role is above the context''s role.';
+CREATE TRIGGER organization_members_cap_role
+  BEFORE INSERT OR UPDATE OF role, organization_id OR DELETE ON tenancy.organization_members
+  FOR EACH ROW EXECUTE FUNCTION tenancy.cap_member_role();

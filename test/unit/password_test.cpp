@@ -585,3 +585,70 @@ TEST(PasswordNeedsRehash, MalformedIs22P02) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// dummy_password_hash and password_matches (sign-in without telling accounts apart)
+
+namespace tenancy_password_matches_test {
+
+using namespace tenancy;
+
+// Policy costs the dummy hash must carry.
+PasswordPolicy dummy_policy() {
+  PasswordPolicy policy;
+  policy.opslimit = 2;
+  policy.memlimit_bytes = 2 * 1024 * 1024;
+  policy.max_opslimit = 4;
+  policy.max_memlimit_bytes = 8 * 1024 * 1024;
+  policy.max_password_bytes = 128;
+  return policy;
+}
+
+// A dummy hash is a well-formed argon2id string at the policy's costs, random each time, and
+// no password verifies against it.
+TEST(DummyPasswordHash, ParsesAtPolicyCostsAndNeverVerifies) {
+  const PasswordPolicy policy = dummy_policy();
+  const std::string dummy = dummy_password_hash(policy);
+  const auto parameters = parse_argon2_hash(dummy);
+  ASSERT_TRUE(parameters.has_value()) << dummy;
+  EXPECT_EQ(parameters->variant, Argon2Variant::kArgon2id);
+  EXPECT_EQ(parameters->memory_kib, 2048u);
+  EXPECT_EQ(parameters->iterations, 2u);
+  EXPECT_EQ(parameters->parallelism, 1u);
+  EXPECT_FALSE(password_needs_rehash(dummy, policy));
+  EXPECT_NE(dummy, dummy_password_hash(policy));
+  EXPECT_FALSE(verify_password("anything", dummy, policy));
+}
+
+// The right password matches its hash; a wrong one, no hash, a malformed, foreign or
+// over-costly hash all answer false without raising.
+TEST(PasswordMatches, AnswersFalseForEveryUnusableHash) {
+  const PasswordPolicy policy = dummy_policy();
+  const std::string real = hash_password("right", policy);
+  const std::string malformed = real.substr(0, real.size() - 5);
+  const std::string bcrypt = "$2b$12$abcdefghijklmnopqrstuu0123456789012345678901234567890";
+  const std::string costly =
+      "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
+      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+  EXPECT_TRUE(password_matches("right", &real, policy));
+  EXPECT_FALSE(password_matches("wrong", &real, policy));
+  EXPECT_FALSE(password_matches("right", nullptr, policy));
+  EXPECT_FALSE(password_matches("right", &malformed, policy));
+  EXPECT_FALSE(password_matches("right", &bcrypt, policy));
+  EXPECT_FALSE(password_matches("right", &costly, policy));
+}
+
+// The password's own length is still checked first (the same for every account).
+TEST(PasswordMatches, RefusesBadPasswordLength) {
+  const PasswordPolicy policy = dummy_policy();
+  for (const std::string &password : {std::string(), std::string(129, 'p')}) {
+    try {
+      password_matches(password, nullptr, policy);
+      ADD_FAILURE() << "no error for a password of " << password.size() << " bytes";
+    } catch (const Error &error) {
+      EXPECT_STREQ(error.sqlstate(), "22023");
+    }
+  }
+}
+
+}  // namespace tenancy_password_matches_test

@@ -387,4 +387,14 @@ TEST(DeriveSubkey, WrongRootSizeIsRefused) {
   }
 }
 
+// A key file owned by another user is refused (F0000), even with mode 0600.
+TEST_F(ServerKeyFile, OwnedByAnotherUserIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "changing a file's owner needs root";
+  const std::string file = write_file("foreign.key", std::string(32, 'k'));
+  ASSERT_EQ(chown(file.c_str(), 65534, 65534), 0);
+  const Error error = load_error(file, false);
+  EXPECT_STREQ(error.sqlstate(), "F0000");
+  EXPECT_NE(std::string(error.what()).find("not owned"), std::string::npos) << error.what();
+}
+
 }  // namespace
