@@ -27,6 +27,7 @@ SQL_PARTS = \
 	src/schema/telemetry.sql \
 	src/schema/pipelines.sql \
 	src/schema/ledger.sql \
+	src/ledger/ledger.sql \
 	src/schema/graph.sql \
 	src/schema/audit.sql \
 	src/schema/identity_rls.sql \

@@ -1,0 +1,255 @@
+-- The shared cost ledger's functions (API.md section 5): the exact money_sum aggregate,
+-- half-even rounding, record_cost, reverse_entry and ledger_summary. The tables are in
+-- src/schema/ledger.sql.
+
+-- money_sum ----------------------------------------------------------------------------------
+
+CREATE FUNCTION tenancy.money_sum_transition(internal, numeric) RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'tenancy_money_sum_transition';
+CREATE FUNCTION tenancy.money_sum_combine(internal, internal) RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'tenancy_money_sum_combine';
+CREATE FUNCTION tenancy.money_sum_serialize(internal) RETURNS bytea
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'tenancy_money_sum_serialize';
+CREATE FUNCTION tenancy.money_sum_deserialize(bytea, internal) RETURNS internal
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'tenancy_money_sum_deserialize';
+CREATE FUNCTION tenancy.money_sum_final(internal) RETURNS numeric
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'tenancy_money_sum_final';
+COMMENT ON FUNCTION tenancy.money_sum_transition(internal, numeric) IS 'money_sum: adds one amount (internal).';
+COMMENT ON FUNCTION tenancy.money_sum_combine(internal, internal) IS 'money_sum: merges two partial sums (internal).';
+COMMENT ON FUNCTION tenancy.money_sum_serialize(internal) IS 'money_sum: a partial sum as bytes (internal).';
+COMMENT ON FUNCTION tenancy.money_sum_deserialize(bytea, internal) IS 'money_sum: a partial sum from bytes (internal).';
+COMMENT ON FUNCTION tenancy.money_sum_final(internal) IS 'money_sum: the total (internal).';
+
+CREATE AGGREGATE tenancy.money_sum(numeric) (
+  SFUNC = tenancy.money_sum_transition,
+  STYPE = internal,
+  SSPACE = 48,
+  FINALFUNC = tenancy.money_sum_final,
+  COMBINEFUNC = tenancy.money_sum_combine,
+  SERIALFUNC = tenancy.money_sum_serialize,
+  DESERIALFUNC = tenancy.money_sum_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tenancy.money_sum(numeric) IS
+  'Exact sum of amounts with at most 2 decimals (128-bit cents): equal to sum(numeric), faster; 22003 beyond its range.';
+
+CREATE FUNCTION tenancy.round_half_even(value numeric, places int DEFAULT 2) RETURNS numeric
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'tenancy_round_half_even';
+COMMENT ON FUNCTION tenancy.round_half_even(numeric, int) IS
+  'Rounds to places decimals, halves to the even neighbour (banker''s rounding), exactly.';
+
+-- Writing ----------------------------------------------------------------------------------
+
+-- 42501 unless the context's role is at least MEMBER (the ledger's write role).
+CREATE FUNCTION tenancy.require_ledger_writer() RETURNS uuid
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+BEGIN
+  IF tenancy.current_org_id() IS NULL OR NOT tenancy.has_role('MEMBER') THEN
+    RAISE EXCEPTION 'writing to the ledger needs a tenant context with the MEMBER role or higher'
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN tenancy.current_org_id();
+END;
+$$;
+COMMENT ON FUNCTION tenancy.require_ledger_writer() IS
+  'The context''s organization, or 42501 when the context may not write to the ledger.';
+
+-- 22023 unless currency is three upper-case letters.
+CREATE FUNCTION tenancy.check_currency(currency text, argument text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF currency IS NULL OR currency !~ '^[A-Z]{3}$' THEN
+    RAISE EXCEPTION '% must be an ISO 4217 code: three upper-case letters', argument USING ERRCODE = '22023';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.check_currency(text, text) IS 'Raises 22023 unless the text is three upper-case letters.';
+
+-- Records a cost of the context's organization (MEMBER+). The amount must be finite with at
+-- most 2 decimals (the column would otherwise round it silently); a project must be one of the
+-- organization's live projects (another organization's answers like a missing one, 42704).
+CREATE FUNCTION tenancy.record_cost(amount numeric, currency text, entry_date date,
+                                    description text DEFAULT NULL, project_id uuid DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  org uuid := tenancy.require_ledger_writer();
+  new_id uuid;
+BEGIN
+  IF amount IS NULL OR amount IN ('NaN', 'Infinity', '-Infinity') THEN
+    RAISE EXCEPTION 'amount must be a finite number' USING ERRCODE = '22023';
+  END IF;
+  IF amount <> trunc(amount, 2) THEN
+    RAISE EXCEPTION 'amount must have at most 2 decimal places' USING ERRCODE = '22023';
+  END IF;
+  PERFORM tenancy.check_currency(currency, 'currency');
+  IF entry_date IS NULL OR NOT isfinite(entry_date) THEN
+    RAISE EXCEPTION 'entry_date must be a finite date' USING ERRCODE = '22023';
+  END IF;
+  IF project_id IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM tenancy.projects p
+        WHERE p.organization_id = org AND p.id = record_cost.project_id AND p.deleted_at IS NULL) THEN
+    RAISE EXCEPTION 'project does not exist' USING ERRCODE = '42704';
+  END IF;
+  INSERT INTO tenancy.cost_ledger (organization_id, project_id, description, amount, currency, entry_date)
+  VALUES (org, project_id, description, amount, currency, entry_date)
+  RETURNING id INTO new_id;
+  RETURN new_id;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.record_cost(numeric, text, date, text, uuid) IS
+  'Records a cost entry of the context''s organization (MEMBER+); returns its id.';
+
+-- Reverses an entry of the context's organization (MEMBER+): a new entry with the opposite
+-- amount, the same currency, date and project, and the reason as its description. Another
+-- organization's entry (even one shared with the caller) answers like a missing one (42704);
+-- an entry already reversed, or a reversal, cannot be reversed (55000).
+CREATE FUNCTION tenancy.reverse_entry(entry_id uuid, reason text) RETURNS uuid
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  org uuid := tenancy.require_ledger_writer();
+  original record;
+  new_id uuid;
+BEGIN
+  IF reason IS NULL OR btrim(reason) = '' THEN
+    RAISE EXCEPTION 'reason must not be empty' USING ERRCODE = '22023';
+  END IF;
+  SELECT l.* INTO original FROM tenancy.cost_ledger l
+   WHERE l.organization_id = org AND l.id = entry_id;
+  IF original.id IS NULL THEN
+    RAISE EXCEPTION 'ledger entry does not exist' USING ERRCODE = '42704';
+  END IF;
+  IF original.reverses_entry_id IS NOT NULL THEN
+    RAISE EXCEPTION 'a reversing entry cannot be reversed' USING ERRCODE = '55000',
+      HINT = 'Record a new entry instead.';
+  END IF;
+  BEGIN
+    INSERT INTO tenancy.cost_ledger (organization_id, project_id, description, amount, currency,
+                                     entry_date, reverses_entry_id)
+    VALUES (org, original.project_id, reason, -original.amount, original.currency,
+            original.entry_date, original.id)
+    RETURNING id INTO new_id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'ledger entry has already been reversed' USING ERRCODE = '55000';
+  END;
+  RETURN new_id;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.reverse_entry(uuid, text) IS
+  'Reverses an entry of the context''s organization with an opposite entry; returns its id.';
+
+-- Reading ----------------------------------------------------------------------------------
+
+-- Totals of the entries the caller may see (its organization and those sharing 'ledger' with
+-- it: the table's policy), dated from_date to to_date inclusive, optionally narrowed to org_ids,
+-- grouped by any of organization, project, currency, period (columns not grouped are NULL).
+-- A period groups by period_start (day, ISO week from Monday, month, quarter, year) and implies
+-- 'period'. Amounts are never added across currencies: without target_currency the rows are
+-- always per currency; with it, every entry is converted at the latest fx rate (base = its
+-- currency, quote = target) on or before its date, rounded half-even to 2 decimals, then
+-- summed, and currency is the target. A missing rate is an error naming the pair and date.
+CREATE FUNCTION tenancy.ledger_summary(from_date date, to_date date,
+                                       group_by text[] DEFAULT '{organization,currency}',
+                                       period text DEFAULT NULL, target_currency text DEFAULT NULL,
+                                       org_ids uuid[] DEFAULT NULL)
+RETURNS TABLE (organization_id uuid, project_id uuid, period_start date, currency text,
+               total numeric, entry_count bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  unknown text;
+  by_org boolean := 'organization' = ANY (group_by);
+  by_project boolean := 'project' = ANY (group_by);
+  by_period boolean := 'period' = ANY (group_by) OR period IS NOT NULL;
+  missing record;
+BEGIN
+  IF from_date IS NULL OR to_date IS NULL THEN
+    RAISE EXCEPTION 'from_date and to_date must not be NULL' USING ERRCODE = '22023';
+  END IF;
+  IF from_date > to_date THEN
+    RAISE EXCEPTION 'from_date (%) is after to_date (%)', from_date, to_date USING ERRCODE = '22023';
+  END IF;
+  IF group_by IS NULL THEN
+    RAISE EXCEPTION 'group_by must not be NULL' USING ERRCODE = '22023';
+  END IF;
+  SELECT coalesce(g, 'NULL') INTO unknown FROM unnest(group_by) g
+   WHERE g IS NULL OR g NOT IN ('organization', 'project', 'currency', 'period') LIMIT 1;
+  IF unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown group_by word "%"', unknown USING ERRCODE = '22023',
+      HINT = 'Use organization, project, currency and period.';
+  END IF;
+  IF period IS NOT NULL AND period NOT IN ('day', 'week', 'month', 'quarter', 'year') THEN
+    RAISE EXCEPTION 'unknown period "%"', period USING ERRCODE = '22023',
+      HINT = 'Use day, week, month, quarter or year.';
+  END IF;
+  IF by_period AND period IS NULL THEN
+    RAISE EXCEPTION 'group_by period needs a period' USING ERRCODE = '22023',
+      HINT = 'Pass period => ''day'', ''week'', ''month'', ''quarter'' or ''year''.';
+  END IF;
+
+  IF target_currency IS NULL THEN
+    RETURN QUERY
+      SELECT CASE WHEN by_org THEN l.organization_id END,
+             CASE WHEN by_project THEN l.project_id END,
+             CASE WHEN by_period THEN date_trunc(period, l.entry_date::timestamp)::date END,
+             l.currency::text,
+             tenancy.money_sum(l.amount),
+             count(*)
+        FROM tenancy.cost_ledger l
+       WHERE l.entry_date BETWEEN from_date AND to_date
+         AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
+       GROUP BY 1, 2, 3, 4
+       ORDER BY 1, 2, 3, 4;
+    RETURN;
+  END IF;
+
+  PERFORM tenancy.check_currency(target_currency, 'target_currency');
+  SELECT l.currency, l.entry_date INTO missing
+    FROM tenancy.cost_ledger l
+   WHERE l.entry_date BETWEEN from_date AND to_date
+     AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
+     AND l.currency <> target_currency
+     AND NOT EXISTS (SELECT 1 FROM tenancy.fx_rates r
+                      WHERE r.base = l.currency AND r.quote = target_currency AND r.rate_date <= l.entry_date)
+   ORDER BY l.entry_date, l.currency
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'no fx rate % -> % on or before %', missing.currency, target_currency, missing.entry_date
+      USING ERRCODE = '22023', HINT = 'Add the rate to tenancy.fx_rates.';
+  END IF;
+  RETURN QUERY
+    SELECT CASE WHEN by_org THEN l.organization_id END,
+           CASE WHEN by_project THEN l.project_id END,
+           CASE WHEN by_period THEN date_trunc(period, l.entry_date::timestamp)::date END,
+           target_currency,
+           tenancy.money_sum(CASE WHEN l.currency = target_currency THEN l.amount
+                             ELSE tenancy.round_half_even(l.amount * (
+                                    SELECT r.rate FROM tenancy.fx_rates r
+                                     WHERE r.base = l.currency AND r.quote = target_currency
+                                       AND r.rate_date <= l.entry_date
+                                     ORDER BY r.rate_date DESC LIMIT 1), 2) END),
+           count(*)
+      FROM tenancy.cost_ledger l
+     WHERE l.entry_date BETWEEN from_date AND to_date
+       AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
+     GROUP BY 1, 2, 3, 4
+     ORDER BY 1, 2, 3, 4;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.ledger_summary(date, date, text[], text, text, uuid[]) IS
+  'Ledger totals of the visible organizations by organization/project/currency/period, optionally converted to one currency.';
