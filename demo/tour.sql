@@ -201,4 +201,50 @@ SELECT a.action, a.details FROM tenancy.audit_logs a
  WHERE a.organization_id = (SELECT default_org_id FROM tenancy.users WHERE id = :'road') ORDER BY a.created_at, a.action;
 
 \echo
+\echo '== 9. The shared cost ledger: EUR and USD, shared between organizations, converted'
+INSERT INTO tenancy.fx_rates (base, quote, rate_date, rate) VALUES
+  ('EUR', 'USD', '2026-01-01', 1.0850), ('EUR', 'USD', '2026-02-01', 1.0925);
+-- Globex makes Bob an ADMIN, so that he may share Globex's ledger.
+UPDATE tenancy.organization_members SET role = 'ADMIN' WHERE user_id = 'b0b00000-0000-4000-8000-000000000b0b';
+CREATE TEMP TABLE demo_org_names (id uuid, name text);
+INSERT INTO demo_org_names VALUES ('ac000000-0000-4000-8000-0000000000ac', 'Acme'), ('6e000000-0000-4000-8000-00000000006e', 'Globex');
+GRANT SELECT ON demo_org_names TO demo_app;
+SET ROLE demo_auth;
+BEGIN;
+SELECT tenancy.set_context('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce') \gset
+SET LOCAL ROLE demo_app;
+\echo 'Acme records its costs in USD:'
+SELECT tenancy.record_cost(1200.00, 'USD', '2026-01-15', 'Rocket fuel') IS NOT NULL AS recorded,
+       tenancy.record_cost(310.40, 'USD', '2026-02-10', 'Anvils') IS NOT NULL AS recorded_too;
+SELECT tenancy.record_cost(49.99, 'USD', '2026-02-11', 'Anvils (again)') AS double_booked \gset
+COMMIT;
+BEGIN;
+SELECT tenancy.set_context('6e000000-0000-4000-8000-00000000006e', 'b0b00000-0000-4000-8000-000000000b0b') \gset
+SET LOCAL ROLE demo_app;
+\echo 'Globex records its costs in EUR and shares its ledger with Acme:'
+SELECT tenancy.record_cost(850.00, 'EUR', '2026-01-20', 'Reactor inspection') IS NOT NULL AS recorded,
+       tenancy.record_cost(99.95, 'EUR', '2026-02-03', 'Donuts') IS NOT NULL AS recorded_too;
+SELECT tenancy.share_with('ac000000-0000-4000-8000-0000000000ac', 'ledger') IS NOT NULL AS shared;
+COMMIT;
+BEGIN;
+SELECT tenancy.set_context('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce') \gset
+SET LOCAL ROLE demo_app;
+\echo 'the ledger is append-only: a correction is a reversing entry'
+SELECT public.refused(format($$UPDATE tenancy.cost_ledger SET amount = 0 WHERE id = %L$$, :'double_booked')) AS "edit an entry";
+SELECT tenancy.reverse_entry(:'double_booked', 'booked twice') IS NOT NULL AS reversed;
+SELECT public.refused(format($$SELECT tenancy.reverse_entry(%L, 'again')$$, :'double_booked')) AS "reverse it twice";
+\echo 'Acme''s summary covers Globex too (shared), per currency: euros are never added to dollars'
+SELECT n.name AS organization, s.period_start, s.currency, s.total, s.entry_count
+  FROM tenancy.ledger_summary('2026-01-01', '2026-12-31', period => 'month') s
+  JOIN demo_org_names n ON n.id = s.organization_id ORDER BY 1, 2, 3;
+\echo 'converted to USD at the rate of each entry''s date, rounded half-even per entry, then summed (money_sum):'
+SELECT n.name AS organization, s.period_start, s.currency, s.total, s.entry_count
+  FROM tenancy.ledger_summary('2026-01-01', '2026-12-31', period => 'month', target_currency => 'USD') s
+  JOIN demo_org_names n ON n.id = s.organization_id ORDER BY 1, 2, 3;
+\echo 'a rate that does not exist is an error naming the pair and the date, never a silent skip:'
+SELECT public.refused($$SELECT * FROM tenancy.ledger_summary('2026-01-01', '2026-12-31', target_currency => 'GBP')$$) AS "convert to GBP";
+COMMIT;
+RESET ROLE;
+
+\echo
 \echo 'Tour complete.'

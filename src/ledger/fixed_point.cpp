@@ -15,8 +15,9 @@ Int128 power_of_10000(int k) {
   return value;
 }
 
-// Largest digit-group exponent whose contribution (d * 10000^p * 100) can fit in 127 bits.
-constexpr int kMaxWeight = 8;
+// Largest digit-group exponent whose contribution can fit in 127 bits: 1 * 10000^9 * 100 =
+// 10^38 < 2^127 (larger digits at exponent 9 are caught by the overflow checks).
+constexpr int kMaxWeight = 9;
 
 // Cents per unit of a digit group at exponents 0..3 (10^(4p + 2)).
 constexpr int64_t kCentsPerGroup[] = {100, 1000000, 10000000000, 100000000000000};
@@ -69,20 +70,14 @@ CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents) {
     } else {
       return CentsStatus::kTooManyDecimals;
     }
-    if (__builtin_add_overflow(total, contribution, &total)) return CentsStatus::kOutOfRange;
+    // Accumulated in the value's own direction, so that -2^127 cents (whose magnitude does
+    // not fit) is reachable.
+    const bool overflow = parts.negative ? __builtin_sub_overflow(total, contribution, &total)
+                                         : __builtin_add_overflow(total, contribution, &total);
+    if (overflow) return CentsStatus::kOutOfRange;
   }
-  *cents = parts.negative ? -total : total;
+  *cents = total;
   return CentsStatus::kOk;
-}
-
-// Checked addition; the count and scale follow only when the sum fits.
-bool MoneyAccumulator::add(Int128 cents, int dscale) {
-  Int128 sum;
-  if (__builtin_add_overflow(cents_, cents, &sum)) return false;
-  cents_ = sum;
-  ++count_;
-  dscale_ = std::max<int32_t>(dscale_, dscale);
-  return true;
 }
 
 // Checked merge of two partial sums (parallel aggregation).

@@ -41,7 +41,15 @@ CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents);
 class MoneyAccumulator {
  public:
   // Adds one value (in cents) of display scale dscale; false (and unchanged) on overflow.
-  bool add(Int128 cents, int dscale);
+  // Inline: it runs once per row.
+  bool add(Int128 cents, int dscale) {
+    Int128 sum;
+    if (__builtin_add_overflow(cents_, cents, &sum)) return false;
+    cents_ = sum;
+    ++count_;
+    if (dscale > dscale_) dscale_ = dscale;
+    return true;
+  }
   // Adds another accumulator's values; false (and unchanged) on overflow.
   bool merge(const MoneyAccumulator &other);
   // The sum in cents.
