@@ -78,10 +78,12 @@ COMMENT ON FUNCTION tenancy.check_currency(text, text) IS 'Raises 22023 unless t
 -- Records a cost of the context's organization (MEMBER+). The amount must be finite with at
 -- most 2 decimals (the column would otherwise round it silently); a project must be one of the
 -- organization's live projects (another organization's answers like a missing one, 42704).
+-- SECURITY DEFINER: the application role cannot insert into cost_ledger itself, so every entry
+-- passes these checks; the organization and user are the context's.
 CREATE FUNCTION tenancy.record_cost(amount numeric, currency text, entry_date date,
                                     description text DEFAULT NULL, project_id uuid DEFAULT NULL)
 RETURNS uuid
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 DECLARE
@@ -103,8 +105,9 @@ BEGIN
         WHERE p.organization_id = org AND p.id = record_cost.project_id AND p.deleted_at IS NULL) THEN
     RAISE EXCEPTION 'project does not exist' USING ERRCODE = '42704';
   END IF;
-  INSERT INTO tenancy.cost_ledger (organization_id, project_id, description, amount, currency, entry_date)
-  VALUES (org, project_id, description, amount, currency, entry_date)
+  INSERT INTO tenancy.cost_ledger (organization_id, project_id, description, amount, currency,
+                                   entry_date, created_by_id)
+  VALUES (org, project_id, description, amount, currency, entry_date, tenancy.current_user_id())
   RETURNING id INTO new_id;
   RETURN new_id;
 END;
@@ -115,9 +118,10 @@ COMMENT ON FUNCTION tenancy.record_cost(numeric, text, date, text, uuid) IS
 -- Reverses an entry of the context's organization (MEMBER+): a new entry with the opposite
 -- amount, the same currency, date and project, and the reason as its description. Another
 -- organization's entry (even one shared with the caller) answers like a missing one (42704);
--- an entry already reversed, or a reversal, cannot be reversed (55000).
+-- an entry already reversed, or a reversal, cannot be reversed (55000). SECURITY DEFINER, as
+-- record_cost: it reads only the context's organization's entries.
 CREATE FUNCTION tenancy.reverse_entry(entry_id uuid, reason text) RETURNS uuid
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 DECLARE
@@ -139,9 +143,9 @@ BEGIN
   END IF;
   BEGIN
     INSERT INTO tenancy.cost_ledger (organization_id, project_id, description, amount, currency,
-                                     entry_date, reverses_entry_id)
+                                     entry_date, reverses_entry_id, created_by_id)
     VALUES (org, original.project_id, reason, -original.amount, original.currency,
-            original.entry_date, original.id)
+            original.entry_date, original.id, tenancy.current_user_id())
     RETURNING id INTO new_id;
   EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'ledger entry has already been reversed' USING ERRCODE = '55000';

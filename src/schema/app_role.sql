@@ -41,8 +41,8 @@ COMMENT ON FUNCTION tenancy.grant_writes_except(name, regrole, name[]) IS
 -- Refuses a role for which RLS would not hold, then grants: USAGE on the schema; SELECT, INSERT,
 -- UPDATE, DELETE on tenant tables (append-only ones refuse changes in their triggers, with the
 -- documented 55000, rather than with a privilege error); SELECT on platform tables; SELECT on
--- users except password_hash; nothing on the token tables; no INSERT on audit_logs or
--- invitations nor write on projects.api_key_hash (the flows write those); EXECUTE on
+-- users except password_hash; nothing on the token tables; no INSERT on audit_logs,
+-- cost_ledger or invitations nor write on projects.api_key_hash (the flows write those); EXECUTE on
 -- app_role_functions().
 -- Idempotent.
 CREATE FUNCTION tenancy.grant_app_role(role regrole) RETURNS void
@@ -94,6 +94,10 @@ BEGIN
       -- Written only by the audit trigger and log_event: no forged entries. UPDATE and DELETE
       -- stay granted so that they meet the append-only trigger's 55000, not a privilege error.
       EXECUTE format('GRANT SELECT, UPDATE, DELETE ON tenancy.audit_logs TO %s', role);
+    ELSIF tbl.relname = 'cost_ledger' THEN
+      -- Entries come only from record_cost and reverse_entry, which check amounts, currencies,
+      -- projects and the reversal rules; UPDATE and DELETE meet the append-only trigger.
+      EXECUTE format('GRANT SELECT, UPDATE, DELETE ON tenancy.cost_ledger TO %s', role);
     ELSIF tbl.relname = 'invitations' THEN
       -- Created only by invite (which caps the role and makes the token); revoked or deleted here.
       EXECUTE format('GRANT SELECT, DELETE, UPDATE (revoked_at) ON tenancy.invitations TO %s', role);

@@ -8,7 +8,7 @@ CREATE TABLE tenancy.cost_ledger (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
   project_id uuid,
   description text,
-  amount numeric(18,2) NOT NULL,
+  amount numeric(18,2) NOT NULL CHECK (amount <> 'NaN'),
   currency char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
   entry_date date NOT NULL,
   created_by_id uuid DEFAULT tenancy.current_user_id() REFERENCES tenancy.users (id) ON DELETE SET NULL,
