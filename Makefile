@@ -29,6 +29,7 @@ SQL_PARTS = \
 	src/schema/ledger.sql \
 	src/ledger/ledger.sql \
 	src/schema/graph.sql \
+	src/graph/graph.sql \
 	src/schema/audit.sql \
 	src/schema/identity_rls.sql \
 	src/schema/behaviours.sql \

@@ -10,6 +10,7 @@ extern "C" {
 
 #include "context/context_state.hpp"
 #include "crypto/crypto_settings.hpp"
+#include "graph/graph_settings.hpp"
 #include "schema/drop_guard.hpp"
 
 extern "C" {
@@ -28,5 +29,6 @@ void _PG_init(void) {
   tenancy::define_context_settings();
   tenancy::define_drop_guard_settings();
   tenancy::define_crypto_settings();
+  tenancy::define_graph_settings();
   MarkGUCPrefixReserved("tenancy");
 }

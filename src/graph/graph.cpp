@@ -1,0 +1,95 @@
+// Node interning and the CSR build (a counting sort of the edges by source and by target).
+#include "graph/graph.hpp"
+
+#include <cstring>
+
+namespace tenancy {
+
+// The first 8 bytes of each uuid, mixed.
+size_t NodeKeyHash::operator()(const NodeKey &key) const noexcept {
+  uint64_t org, entity;
+  std::memcpy(&org, key.org.bytes.data(), sizeof org);
+  std::memcpy(&entity, key.entity.bytes.data(), sizeof entity);
+  return static_cast<size_t>(org * 0x9E3779B97F4A7C15ull ^ entity);
+}
+
+// Insert-or-find.
+NodeId GraphBuilder::intern(const NodeKey &key) {
+  const auto [it, inserted] = ids_.emplace(key, static_cast<NodeId>(keys_.size()));
+  if (inserted) keys_.push_back(key);
+  return it->second;
+}
+
+// Both ends interned; the type interned; the edge appended.
+void GraphBuilder::add_edge(const NodeKey &source, const NodeKey &target, const std::string &type) {
+  const NodeId from = intern(source);
+  const NodeId to = intern(target);
+  const auto [it, inserted] = type_ids_.emplace(type, static_cast<uint32_t>(types_.size()));
+  if (inserted) types_.push_back(type);
+  sources_.push_back(from);
+  targets_.push_back(Arc{to, it->second});
+}
+
+namespace {
+
+// Fills offsets/arcs so that arcs[offsets[n] .. offsets[n+1]) are the arcs of node n, keeping
+// the input order within a node (a stable counting sort).
+void build_csr(size_t node_count, const std::vector<NodeId> &from, const std::vector<Arc> &to,
+               std::vector<uint32_t> &offsets, std::vector<Arc> &arcs) {
+  offsets.assign(node_count + 1, 0);
+  for (const NodeId node : from) ++offsets[node + 1];
+  for (size_t i = 1; i <= node_count; ++i) offsets[i] += offsets[i - 1];
+  arcs.resize(from.size());
+  std::vector<uint32_t> next(offsets.begin(), offsets.end() - 1);
+  for (size_t i = 0; i < from.size(); ++i) arcs[next[from[i]]++] = to[i];
+}
+
+}  // namespace
+
+// Forward arcs grouped by source, backward arcs grouped by target.
+Graph GraphBuilder::build() {
+  Graph graph;
+  const size_t nodes = keys_.size();
+  build_csr(nodes, sources_, targets_, graph.forward_offsets_, graph.forward_arcs_);
+  std::vector<NodeId> reverse_from(targets_.size());
+  std::vector<Arc> reverse_to(targets_.size());
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    reverse_from[i] = targets_[i].node;
+    reverse_to[i] = Arc{sources_[i], targets_[i].type};
+  }
+  build_csr(nodes, reverse_from, reverse_to, graph.backward_offsets_, graph.backward_arcs_);
+  graph.ids_ = std::move(ids_);
+  graph.keys_ = std::move(keys_);
+  graph.types_ = std::move(types_);
+  *this = GraphBuilder();
+  return graph;
+}
+
+// A hash lookup.
+NodeId Graph::find(const NodeKey &key) const {
+  const auto it = ids_.find(key);
+  return it == ids_.end() ? kNoNode : it->second;
+}
+
+// The node's slice of the direction's arc array.
+const Arc *Graph::arcs_begin(NodeId node, Direction direction) const {
+  return direction == Direction::kDownstream ? forward_arcs_.data() + forward_offsets_[node]
+                                             : backward_arcs_.data() + backward_offsets_[node];
+}
+
+// The end of the node's slice.
+const Arc *Graph::arcs_end(NodeId node, Direction direction) const {
+  return direction == Direction::kDownstream ? forward_arcs_.data() + forward_offsets_[node + 1]
+                                             : backward_arcs_.data() + backward_offsets_[node + 1];
+}
+
+// Arrays plus a rough per-entry cost of the hash index.
+size_t Graph::memory_bytes() const {
+  size_t bytes = keys_.capacity() * sizeof(NodeKey) + ids_.size() * (sizeof(NodeKey) + 32) +
+                 (forward_offsets_.capacity() + backward_offsets_.capacity()) * sizeof(uint32_t) +
+                 (forward_arcs_.capacity() + backward_arcs_.capacity()) * sizeof(Arc);
+  for (const std::string &type : types_) bytes += sizeof(std::string) + type.capacity();
+  return bytes;
+}
+
+}  // namespace tenancy

@@ -1,0 +1,467 @@
+// Dependency graph functions (API.md section 6): edges are read through SPI (so the caller's
+// row-level security applies, with the type filter in the query), turned into a CSR graph, and
+// handed to the pure algorithms. Small closures are read level by level through the indexes;
+// once a traversal has read more than kFrontierEdgeBudget edges, or for whole-graph questions,
+// every visible edge is read in one pass and the graph is kept per backend, keyed by the role,
+// the tenant context and the type filter, until a change to dependencies, org_shares or
+// organizations invalidates it.
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/uuid.h"
+}
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+#include <string>
+#include <vector>
+
+#include "context/context_state.hpp"
+#include "core/error.hpp"
+#include "core/uuid.hpp"
+#include "graph/graph.hpp"
+#include "graph/graph_settings.hpp"
+#include "graph/render.hpp"
+#include "graph/traversal.hpp"
+#include "pg/clock.hpp"
+#include "pg/datum.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi.hpp"
+#include "pg/srf.hpp"
+
+namespace {
+
+using tenancy::Direction;
+using tenancy::Error;
+using tenancy::Graph;
+using tenancy::GraphBuilder;
+using tenancy::NodeId;
+using tenancy::NodeKey;
+using tenancy::Uuid;
+namespace sqlstate = tenancy::sqlstate;
+namespace tpg = tenancy::pg;
+
+constexpr char kProgramLimitExceeded[] = "54000";
+// Edges a level-by-level traversal may read before it switches to loading the whole graph.
+constexpr size_t kFrontierEdgeBudget = 20000;
+// Frontier nodes per level query.
+constexpr size_t kFrontierBatch = 1000;
+
+int graph_max_edges = 10000000;
+
+// The interrupt check handed to the pure algorithms.
+void check_interrupts() { tpg::check_for_interrupts(); }
+
+// The type filter of a call: nullopt for all types, else the sorted distinct names.
+using TypeFilter = std::optional<std::vector<std::string>>;
+
+// What a cached graph was read under.
+struct CacheKey {
+  Oid role = InvalidOid;
+  bool has_org = false;
+  Uuid org;
+  TypeFilter types;
+  bool operator==(const CacheKey &other) const {
+    return role == other.role && has_org == other.has_org && (!has_org || org == other.org) &&
+           types == other.types;
+  }
+};
+
+// The backend's graph cache: one whole graph, for the key it was read under.
+struct GraphCache {
+  bool valid = false;
+  CacheKey key;
+  std::unique_ptr<Graph> graph;
+};
+GraphCache cache;
+bool callback_registered = false;
+Oid watched[3] = {InvalidOid, InvalidOid, InvalidOid};
+
+// Relcache callback: a change to one of the watched tables (rows, through the statement
+// triggers, or definition) empties the cache.
+void invalidate_graph_cache(Datum, Oid relation) {
+  if (!cache.valid) return;
+  for (const Oid oid : watched) {
+    if (relation == InvalidOid || relation == oid) {
+      cache.valid = false;
+      cache.graph.reset();
+      watched[0] = watched[1] = watched[2] = InvalidOid;
+      return;
+    }
+  }
+}
+
+// Registers the callback and resolves the watched tables' OIDs; PostgreSQL calls only.
+void watch_tables() {
+  if (!callback_registered) {
+    CacheRegisterRelcacheCallback(invalidate_graph_cache, Datum(0));
+    callback_registered = true;
+  }
+  const Oid schema = get_namespace_oid("tenancy", false);
+  watched[0] = get_relname_relid("dependencies", schema);
+  watched[1] = get_relname_relid("org_shares", schema);
+  watched[2] = get_relname_relid("organizations", schema);
+}
+
+// The key of this call: the current role, the tenant context's organization, the types.
+CacheKey current_key(const TypeFilter &types) {
+  CacheKey key;
+  key.role = GetUserId();
+  const auto context = tenancy::current_tenant_context(tpg::statement_unix_microseconds());
+  key.has_org = context.org_id != nullptr;
+  if (key.has_org) key.org = tenancy::uuid_from_bytes(context.org_id);
+  key.types = types;
+  return key;
+}
+
+// The types argument n: NULL means all types; an array of names (NULL elements refused).
+TypeFilter types_arg(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return std::nullopt;
+  ArrayType *array = tpg::pg_call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
+  Datum *elements = nullptr;
+  bool *nulls = nullptr;
+  int count = 0;
+  tpg::pg_call([&] {
+    deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &count);
+  });
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) {
+    if (nulls[i]) throw Error(sqlstate::kInvalidParameterValue, "types must not contain NULL");
+    names.push_back(tpg::text_from_datum(elements[i]));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+// The types as a text[] Datum for a query (NULL when unfiltered).
+Datum types_datum(const TypeFilter &types, bool *is_null) {
+  *is_null = !types.has_value();
+  if (!types) return Datum(0);
+  std::vector<Datum> elements;
+  for (const std::string &name : *types) elements.push_back(tpg::text_datum(name));
+  return tpg::pg_call([&] {
+    return PointerGetDatum(construct_array(elements.data(), static_cast<int>(elements.size()),
+                                           TEXTOID, -1, false, TYPALIGN_INT));
+  });
+}
+
+// A uuid column value.
+Uuid uuid_value(Datum value) { return tenancy::uuid_from_bytes(DatumGetUUIDP(value)->data); }
+
+// Refuses a graph beyond tenancy.graph_max_edges (54000) before it can exhaust memory.
+void check_edge_limit(size_t edges) {
+  if (edges > static_cast<size_t>(graph_max_edges)) {
+    throw Error(kProgramLimitExceeded,
+                "the dependency graph has more than tenancy.graph_max_edges (" +
+                    std::to_string(graph_max_edges) + ") visible edges",
+                "The traversal was stopped before loading more; each edge costs about 100 bytes "
+                "of backend memory.",
+                "Narrow it with types, or raise tenancy.graph_max_edges.");
+  }
+}
+
+// Adds one fetched edge row (source org, source entity, target org, target entity, type).
+void add_row(GraphBuilder &builder, const tpg::SpiRow &row) {
+  const NodeKey source{uuid_value(row.values[0]), uuid_value(row.values[1])};
+  const NodeKey target{uuid_value(row.values[2]), uuid_value(row.values[3])};
+  builder.add_edge(source, target, tpg::text_from_datum(row.values[4]));
+  check_edge_limit(builder.edge_count());
+}
+
+const std::vector<Oid> kEdgeColumns = {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID};
+
+// Reads every visible edge (of the types) in one pass.
+Graph load_whole_graph(const TypeFilter &types) {
+  static tpg::SpiStatement statement(
+      "SELECT d.source_org_id, d.source_entity_id, d.target_org_id, d.target_entity_id, "
+      "d.dependency_type::pg_catalog.text FROM tenancy.dependencies d "
+      "WHERE $1 IS NULL OR d.dependency_type OPERATOR(pg_catalog.=) ANY ($1)",
+      {TEXTARRAYOID});
+  GraphBuilder builder;
+  tpg::SpiConnection connection;
+  bool types_null = false;
+  Datum argument = types_datum(types, &types_null);
+  const char nulls[] = {types_null ? 'n' : ' ', '\0'};
+  tpg::SpiCursorReader reader(statement, &argument, nulls, kEdgeColumns, 10000);
+  reader.for_each([&](const tpg::SpiRow &row) { add_row(builder, row); });
+  connection.finish();
+  return builder.build();
+}
+
+// The whole graph for this call's key, from the cache or freshly read (and then cached).
+const Graph &whole_graph(const TypeFilter &types) {
+  tpg::pg_call([] {
+    AcceptInvalidationMessages();
+    watch_tables();
+  });
+  const CacheKey key = current_key(types);
+  if (cache.valid && cache.key == key) return *cache.graph;
+  cache.valid = false;
+  cache.graph = std::make_unique<Graph>(load_whole_graph(types));
+  cache.key = key;
+  cache.valid = true;
+  return *cache.graph;
+}
+
+// Reads the edges out of the given nodes (direction: source side for downstream, target side
+// for upstream) into builder, and their far ends into far_ends; returns how many rows were read.
+size_t read_level(const std::vector<NodeKey> &nodes, Direction direction, const TypeFilter &types,
+                  GraphBuilder &builder, std::vector<NodeKey> &far_ends) {
+  static tpg::SpiStatement downstream(
+      "SELECT d.source_org_id, d.source_entity_id, d.target_org_id, d.target_entity_id, "
+      "d.dependency_type::pg_catalog.text FROM tenancy.dependencies d "
+      "JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[]), "
+      "pg_catalog.unnest($2::pg_catalog.uuid[])) AS f(o, e) "
+      "ON d.source_org_id OPERATOR(pg_catalog.=) f.o AND d.source_entity_id OPERATOR(pg_catalog.=) "
+      "f.e "
+      "WHERE $3 IS NULL OR d.dependency_type OPERATOR(pg_catalog.=) ANY ($3)",
+      {UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID});
+  static tpg::SpiStatement upstream(
+      "SELECT d.source_org_id, d.source_entity_id, d.target_org_id, d.target_entity_id, "
+      "d.dependency_type::pg_catalog.text FROM tenancy.dependencies d "
+      "JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[]), "
+      "pg_catalog.unnest($2::pg_catalog.uuid[])) AS f(o, e) "
+      "ON d.target_org_id OPERATOR(pg_catalog.=) f.o AND d.target_entity_id OPERATOR(pg_catalog.=) "
+      "f.e "
+      "WHERE $3 IS NULL OR d.dependency_type OPERATOR(pg_catalog.=) ANY ($3)",
+      {UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID});
+  std::vector<Datum> orgs, entities;
+  for (const NodeKey &node : nodes) {
+    orgs.push_back(tpg::uuid_datum(node.org));
+    entities.push_back(tpg::uuid_datum(node.entity));
+  }
+  Datum arguments[3];
+  tpg::pg_call([&] {
+    arguments[0] = PointerGetDatum(construct_array(orgs.data(), static_cast<int>(orgs.size()),
+                                                   UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+    arguments[1] =
+        PointerGetDatum(construct_array(entities.data(), static_cast<int>(entities.size()), UUIDOID,
+                                        UUID_LEN, false, TYPALIGN_CHAR));
+  });
+  bool types_null = false;
+  arguments[2] = types_datum(types, &types_null);
+  const char nulls[] = {' ', ' ', types_null ? 'n' : ' ', '\0'};
+  size_t rows = 0;
+  tpg::SpiCursorReader reader(direction == Direction::kDownstream ? downstream : upstream,
+                              arguments, nulls, kEdgeColumns, 10000);
+  const int far_org = direction == Direction::kDownstream ? 2 : 0;
+  reader.for_each([&](const tpg::SpiRow &row) {
+    add_row(builder, row);
+    far_ends.push_back(
+        NodeKey{uuid_value(row.values[far_org]), uuid_value(row.values[far_org + 1])});
+    ++rows;
+  });
+  return rows;
+}
+
+// The graph a closure from start needs: the cached whole graph when there is one; otherwise the
+// edges read level by level from start (to max_depth) into local, unless more than the budget
+// is read, in which case the whole graph is loaded (and cached).
+const Graph &graph_for_closure(const NodeKey &start, Direction direction, int max_depth,
+                               const TypeFilter &types, std::unique_ptr<Graph> &local) {
+  tpg::pg_call([] {
+    AcceptInvalidationMessages();
+    watch_tables();
+  });
+  if (cache.valid && cache.key == current_key(types)) return *cache.graph;
+  GraphBuilder builder;
+  std::unordered_set<NodeKey, tenancy::NodeKeyHash> visited{start};
+  std::vector<NodeKey> frontier{start};
+  size_t read = 0;
+  {
+    tpg::SpiConnection connection;
+    for (int depth = 0;
+         !frontier.empty() && (max_depth < 0 || depth < max_depth) && read <= kFrontierEdgeBudget;
+         ++depth) {
+      std::vector<NodeKey> far_ends;
+      for (size_t begin = 0; begin < frontier.size() && read <= kFrontierEdgeBudget;
+           begin += kFrontierBatch) {
+        tpg::check_for_interrupts();
+        const size_t end = std::min(frontier.size(), begin + kFrontierBatch);
+        read += read_level(std::vector<NodeKey>(frontier.begin() + begin, frontier.begin() + end),
+                           direction, types, builder, far_ends);
+      }
+      std::vector<NodeKey> next;
+      for (const NodeKey &node : far_ends) {
+        if (visited.insert(node).second) next.push_back(node);
+      }
+      frontier = std::move(next);
+    }
+    connection.finish();
+  }
+  if (read > kFrontierEdgeBudget) return whole_graph(types);
+  local = std::make_unique<Graph>(builder.build());
+  return *local;
+}
+
+// 22023 unless the text is one of the two directions.
+Direction direction_arg(FunctionCallInfo fcinfo, int n) {
+  tpg::require_argument(fcinfo, n, "direction");
+  const std::string text = tpg::text_arg(fcinfo, n);
+  if (text == "downstream") return Direction::kDownstream;
+  if (text == "upstream") return Direction::kUpstream;
+  throw Error(sqlstate::kInvalidParameterValue, "direction must be downstream or upstream");
+}
+
+// -1 for NULL (unlimited); 22023 for a negative depth.
+int max_depth_arg(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return -1;
+  const int depth = PG_GETARG_INT32(n);
+  if (depth < 0) throw Error(sqlstate::kInvalidParameterValue, "max_depth must not be negative");
+  return depth;
+}
+
+// A node argument pair (org, entity), both required.
+NodeKey node_arg(FunctionCallInfo fcinfo, int org, int entity, const char *org_name,
+                 const char *entity_name) {
+  tpg::require_argument(fcinfo, org, org_name);
+  tpg::require_argument(fcinfo, entity, entity_name);
+  return NodeKey{tpg::uuid_arg(fcinfo, org), tpg::uuid_arg(fcinfo, entity)};
+}
+
+}  // namespace
+
+namespace tenancy {
+
+// The setting.
+void define_graph_settings() {
+  DefineCustomIntVariable(
+      "tenancy.graph_max_edges", "Most visible edges a dependency traversal may load into memory.",
+      "A larger graph fails with 54000 instead of exhausting memory.", &graph_max_edges,
+      graph_max_edges, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+}
+
+}  // namespace tenancy
+
+// dependency_closure(org_id, entity_id, direction, max_depth, types) RETURNS TABLE(org_id,
+// entity_id, depth, parent_org_id, parent_entity_id, dependency_type)
+TENANCY_FUNCTION(tenancy_dependency_closure) {
+  const NodeKey start = node_arg(fcinfo, 0, 1, "org_id", "entity_id");
+  const Direction direction = direction_arg(fcinfo, 2);
+  const int max_depth = max_depth_arg(fcinfo, 3);
+  const TypeFilter types = types_arg(fcinfo, 4);
+  tpg::MaterializedRows rows(fcinfo);
+  std::unique_ptr<Graph> local;
+  const Graph &graph = graph_for_closure(start, direction, max_depth, types, local);
+  const NodeId root = graph.find(start);
+  const auto entries = tenancy::closure(graph, root, direction, max_depth, check_interrupts);
+  for (const tenancy::ClosureEntry &entry : entries) {
+    tpg::check_for_interrupts();
+    const NodeKey &node = graph.key(entry.node);
+    const NodeKey &parent = graph.key(entry.parent);
+    Datum values[6] = {
+        tpg::uuid_datum(node.org),      tpg::uuid_datum(node.entity),
+        Int32GetDatum(entry.depth),     tpg::uuid_datum(parent.org),
+        tpg::uuid_datum(parent.entity), tpg::text_datum(graph.type_name(entry.type))};
+    const bool nulls[6] = {false, false, false, false, false, false};
+    rows.add_row(values, nulls);
+  }
+  return Datum(0);
+}
+
+// dependency_path(from_org, from_entity, to_org, to_entity, types) RETURNS TABLE(step, org_id,
+// entity_id, dependency_type): a shortest downstream path, or no rows.
+TENANCY_FUNCTION(tenancy_dependency_path) {
+  const NodeKey from = node_arg(fcinfo, 0, 1, "from_org", "from_entity");
+  const NodeKey to = node_arg(fcinfo, 2, 3, "to_org", "to_entity");
+  const TypeFilter types = types_arg(fcinfo, 4);
+  tpg::MaterializedRows rows(fcinfo);
+  std::unique_ptr<Graph> local;
+  const Graph &graph = graph_for_closure(from, Direction::kDownstream, -1, types, local);
+  const NodeId source = graph.find(from);
+  const NodeId target = graph.find(to);
+  if (source == tenancy::kNoNode || target == tenancy::kNoNode) return Datum(0);
+  const auto path = tenancy::shortest_path(graph, source, target, check_interrupts);
+  for (size_t i = 0; i < path.size(); ++i) {
+    const NodeKey &node = graph.key(path[i].node);
+    const bool first = path[i].type == tenancy::kNoType;
+    Datum values[4] = {Int32GetDatum(static_cast<int32>(i)), tpg::uuid_datum(node.org),
+                       tpg::uuid_datum(node.entity),
+                       first ? Datum(0) : tpg::text_datum(graph.type_name(path[i].type))};
+    const bool nulls[4] = {false, false, false, first};
+    rows.add_row(values, nulls);
+  }
+  return Datum(0);
+}
+
+// dependency_cycles(types) RETURNS TABLE(cycle_id, position, org_id, entity_id)
+TENANCY_FUNCTION(tenancy_dependency_cycles) {
+  const TypeFilter types = types_arg(fcinfo, 0);
+  tpg::MaterializedRows rows(fcinfo);
+  const Graph &graph = whole_graph(types);
+  const auto components = tenancy::cycles(graph, check_interrupts);
+  for (size_t c = 0; c < components.size(); ++c) {
+    for (size_t p = 0; p < components[c].size(); ++p) {
+      const NodeKey &node = graph.key(components[c][p]);
+      Datum values[4] = {Int32GetDatum(static_cast<int32>(c + 1)),
+                         Int32GetDatum(static_cast<int32>(p + 1)), tpg::uuid_datum(node.org),
+                         tpg::uuid_datum(node.entity)};
+      const bool nulls[4] = {false, false, false, false};
+      rows.add_row(values, nulls);
+    }
+  }
+  return Datum(0);
+}
+
+// dependency_order(types) RETURNS TABLE(position, org_id, entity_id); 55000 naming a cycle.
+TENANCY_FUNCTION(tenancy_dependency_order) {
+  const TypeFilter types = types_arg(fcinfo, 0);
+  tpg::MaterializedRows rows(fcinfo);
+  const Graph &graph = whole_graph(types);
+  const auto result = tenancy::topological_order(graph, check_interrupts);
+  if (!result.cycle.empty()) {
+    std::string names;
+    for (const NodeId node : result.cycle) {
+      names += tenancy::format_uuid(graph.key(node).org) + "/" +
+               tenancy::format_uuid(graph.key(node).entity) + " -> ";
+    }
+    names += tenancy::format_uuid(graph.key(result.cycle[0]).org) + "/" +
+             tenancy::format_uuid(graph.key(result.cycle[0]).entity);
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "the dependency graph has a cycle, so it has no topological order",
+                "Cycle: " + names, "tenancy.dependency_cycles() lists every cycle.");
+  }
+  for (size_t i = 0; i < result.order.size(); ++i) {
+    const NodeKey &node = graph.key(result.order[i]);
+    Datum values[3] = {Int32GetDatum(static_cast<int32>(i + 1)), tpg::uuid_datum(node.org),
+                       tpg::uuid_datum(node.entity)};
+    const bool nulls[3] = {false, false, false};
+    rows.add_row(values, nulls);
+  }
+  return Datum(0);
+}
+
+// dependency_graph(org_id, entity_id, direction, format, max_depth) RETURNS text
+TENANCY_FUNCTION(tenancy_dependency_graph) {
+  const NodeKey start = node_arg(fcinfo, 0, 1, "org_id", "entity_id");
+  const Direction direction = direction_arg(fcinfo, 2);
+  tpg::require_argument(fcinfo, 3, "format");
+  const std::string format_text = tpg::text_arg(fcinfo, 3);
+  tenancy::GraphFormat format;
+  if (format_text == "mermaid") {
+    format = tenancy::GraphFormat::kMermaid;
+  } else if (format_text == "dot") {
+    format = tenancy::GraphFormat::kDot;
+  } else {
+    throw Error(sqlstate::kInvalidParameterValue, "format must be mermaid or dot");
+  }
+  const int max_depth = max_depth_arg(fcinfo, 4);
+  std::unique_ptr<Graph> local;
+  const Graph &graph = graph_for_closure(start, direction, max_depth, std::nullopt, local);
+  const NodeId root = graph.find(start);
+  if (root == tenancy::kNoNode) PG_RETURN_NULL();
+  const auto entries = tenancy::closure(graph, root, direction, max_depth, check_interrupts);
+  return tpg::text_datum(tenancy::render_closure(graph, root, entries, direction, format));
+}
