@@ -247,4 +247,67 @@ COMMIT;
 RESET ROLE;
 
 \echo
+\echo '== 10. Cross-organization dependencies: closure, impact, cycles, order, Mermaid'
+INSERT INTO tenancy.organizations (id, name, slug) VALUES ('c0000000-0000-4000-8000-0000000000c0', 'Initech', 'initech');
+INSERT INTO tenancy.users (id, email, full_name) VALUES ('c1000000-0000-4000-8000-0000000000c1', 'peter@initech.test', 'Peter');
+INSERT INTO tenancy.organization_members (organization_id, user_id, role) VALUES
+  ('c0000000-0000-4000-8000-0000000000c0', 'c1000000-0000-4000-8000-0000000000c1', 'ADMIN');
+-- The entities of the tour, by name (the graph knows only ids).
+CREATE TEMP TABLE demo_entities (org uuid, id uuid, name text);
+INSERT INTO demo_entities VALUES
+  ('ac000000-0000-4000-8000-0000000000ac', 'e0000000-0000-4000-8000-0000000000a1', 'acme/web'),
+  ('ac000000-0000-4000-8000-0000000000ac', 'e0000000-0000-4000-8000-0000000000a2', 'acme/api'),
+  ('6e000000-0000-4000-8000-00000000006e', 'e0000000-0000-4000-8000-0000000000b1', 'globex/payments'),
+  ('6e000000-0000-4000-8000-00000000006e', 'e0000000-0000-4000-8000-0000000000b2', 'globex/ledger'),
+  ('c0000000-0000-4000-8000-0000000000c0', 'e0000000-0000-4000-8000-0000000000c1', 'initech/tps'),
+  ('c0000000-0000-4000-8000-0000000000c0', 'e0000000-0000-4000-8000-0000000000c2', 'initech/mainframe');
+GRANT SELECT ON demo_entities TO demo_app;
+SET ROLE demo_auth;
+BEGIN;
+SELECT tenancy.set_context('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce') \gset
+SET LOCAL ROLE demo_app;
+\echo 'Acme: web -> api -> globex/payments (a chain across organizations)'
+SELECT tenancy.add_dependency('e0000000-0000-4000-8000-0000000000a1', 'ac000000-0000-4000-8000-0000000000ac', 'e0000000-0000-4000-8000-0000000000a2', 'runtime') IS NOT NULL AS added,
+       tenancy.add_dependency('e0000000-0000-4000-8000-0000000000a2', '6e000000-0000-4000-8000-00000000006e', 'e0000000-0000-4000-8000-0000000000b1', 'runtime') IS NOT NULL AS added_too;
+COMMIT;
+BEGIN;
+SELECT tenancy.set_context('6e000000-0000-4000-8000-00000000006e', 'b0b00000-0000-4000-8000-000000000b0b') \gset
+SET LOCAL ROLE demo_app;
+\echo 'Globex: payments -> ledger -> initech/tps; and Globex shares its dependencies with Acme'
+SELECT tenancy.add_dependency('e0000000-0000-4000-8000-0000000000b1', '6e000000-0000-4000-8000-00000000006e', 'e0000000-0000-4000-8000-0000000000b2', 'data') IS NOT NULL AS added,
+       tenancy.add_dependency('e0000000-0000-4000-8000-0000000000b2', 'c0000000-0000-4000-8000-0000000000c0', 'e0000000-0000-4000-8000-0000000000c1', 'build') IS NOT NULL AS added_too,
+       tenancy.share_with('ac000000-0000-4000-8000-0000000000ac', 'dependencies') IS NOT NULL AS shared;
+COMMIT;
+BEGIN;
+SELECT tenancy.set_context('c0000000-0000-4000-8000-0000000000c0', 'c1000000-0000-4000-8000-0000000000c1') \gset
+SET LOCAL ROLE demo_app;
+\echo 'Initech: tps -> mainframe -> tps (a cycle), private to Initech'
+SELECT tenancy.add_dependency('e0000000-0000-4000-8000-0000000000c1', 'c0000000-0000-4000-8000-0000000000c0', 'e0000000-0000-4000-8000-0000000000c2', 'runtime') IS NOT NULL AS added,
+       tenancy.add_dependency('e0000000-0000-4000-8000-0000000000c2', 'c0000000-0000-4000-8000-0000000000c0', 'e0000000-0000-4000-8000-0000000000c1', 'runtime') IS NOT NULL AS added_too;
+\echo 'Initech sees its cycle:'
+SELECT c.cycle_id, c.position, e.name FROM tenancy.dependency_cycles() c JOIN demo_entities e ON e.org = c.org_id AND e.id = c.entity_id ORDER BY 1, 2;
+\echo 'so it has no build order (55000, naming the cycle):'
+SELECT public.refused($$SELECT * FROM tenancy.dependency_order()$$) AS "dependency_order()";
+\echo 'what breaks if initech/tps goes down (upstream impact, across organizations):'
+SELECT e.name, c.depth, p.name AS via, c.dependency_type
+  FROM tenancy.dependency_closure('c0000000-0000-4000-8000-0000000000c0', 'e0000000-0000-4000-8000-0000000000c1', 'upstream') c
+  JOIN demo_entities e ON e.org = c.org_id AND e.id = c.entity_id
+  JOIN demo_entities p ON p.org = c.parent_org_id AND p.id = c.parent_entity_id ORDER BY c.depth, e.name;
+COMMIT;
+BEGIN;
+SELECT tenancy.set_context('ac000000-0000-4000-8000-0000000000ac', 'a1000000-0000-4000-8000-0000000a11ce') \gset
+SET LOCAL ROLE demo_app;
+\echo 'Acme: what acme/web depends on (downstream closure): Globex shared its edges; Initech''s private cycle stays hidden'
+SELECT e.name, c.depth, p.name AS via, c.dependency_type
+  FROM tenancy.dependency_closure('ac000000-0000-4000-8000-0000000000ac', 'e0000000-0000-4000-8000-0000000000a1') c
+  JOIN demo_entities e ON e.org = c.org_id AND e.id = c.entity_id
+  JOIN demo_entities p ON p.org = c.parent_org_id AND p.id = c.parent_entity_id ORDER BY c.depth, e.name;
+\echo 'the build order Acme can see (dependencies first):'
+SELECT o.position, e.name FROM tenancy.dependency_order() o JOIN demo_entities e ON e.org = o.org_id AND e.id = o.entity_id ORDER BY 1;
+\echo 'and the same closure as Mermaid (one box per organization):'
+SELECT tenancy.dependency_graph('ac000000-0000-4000-8000-0000000000ac', 'e0000000-0000-4000-8000-0000000000a1') AS mermaid;
+COMMIT;
+RESET ROLE;
+
+\echo
 \echo 'Tour complete.'
