@@ -29,6 +29,7 @@ std::vector<ClosureEntry> closure(const Graph &graph, NodeId start, Direction di
       reached.push_back(ClosureEntry{arc->node, depth + 1, node, arc->type});
     }
   };
+  interrupt();
   expand(start, 0);
   for (size_t next = 0; next < reached.size(); ++next) {
     interrupt();
@@ -41,7 +42,7 @@ std::vector<ClosureEntry> closure(const Graph &graph, NodeId start, Direction di
 std::vector<PathStep> shortest_path(const Graph &graph, NodeId from, NodeId to,
                                     InterruptCheck interrupt) {
   std::vector<PathStep> path;
-  if (from == kNoNode || to == kNoNode) return path;
+  if (from >= graph.node_count() || to >= graph.node_count()) return path;  // kNoNode too
   if (from == to) {
     path.push_back(PathStep{from, kNoType});
     return path;
