@@ -5,12 +5,21 @@
 
 namespace tenancy {
 
-// The first 8 bytes of each uuid, mixed.
+// All 32 bytes, mixed: entity ids are chosen by callers, so ids sharing a prefix must not
+// collide (that would make interning quadratic, a lever for one tenant against another).
 size_t NodeKeyHash::operator()(const NodeKey &key) const noexcept {
-  uint64_t org, entity;
-  std::memcpy(&org, key.org.bytes.data(), sizeof org);
-  std::memcpy(&entity, key.entity.bytes.data(), sizeof entity);
-  return static_cast<size_t>(org * 0x9E3779B97F4A7C15ull ^ entity);
+  uint64_t words[4];
+  std::memcpy(&words[0], key.org.bytes.data(), 8);
+  std::memcpy(&words[1], key.org.bytes.data() + 8, 8);
+  std::memcpy(&words[2], key.entity.bytes.data(), 8);
+  std::memcpy(&words[3], key.entity.bytes.data() + 8, 8);
+  uint64_t hash = 0x9E3779B97F4A7C15ull;
+  for (const uint64_t word : words) {
+    hash ^= word;
+    hash *= 0xBF58476D1CE4E5B9ull;
+    hash ^= hash >> 31;
+  }
+  return static_cast<size_t>(hash);
 }
 
 // Insert-or-find.

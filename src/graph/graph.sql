@@ -24,8 +24,8 @@ BEGIN
       USING ERRCODE = '22023';
   END IF;
   IF dependency_type IS NULL OR length(dependency_type) NOT BETWEEN 1 AND 50
-     OR dependency_type <> btrim(dependency_type) THEN
-    RAISE EXCEPTION 'dependency_type must be 1 to 50 characters without surrounding spaces'
+     OR dependency_type !~ '^\S(.*\S)?$' THEN
+    RAISE EXCEPTION 'dependency_type must be 1 to 50 characters without surrounding white space'
       USING ERRCODE = '22023';
   END IF;
   BEGIN

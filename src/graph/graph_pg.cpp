@@ -55,6 +55,8 @@ namespace tpg = tenancy::pg;
 constexpr char kProgramLimitExceeded[] = "54000";
 // Edges a level-by-level traversal may read before it switches to loading the whole graph.
 constexpr size_t kFrontierEdgeBudget = 20000;
+// Levels a level-by-level traversal may read before it switches (deep chains: one query each).
+constexpr int kFrontierLevelBudget = 64;
 // Frontier nodes per level query.
 constexpr size_t kFrontierBatch = 1000;
 
@@ -182,6 +184,17 @@ void add_row(GraphBuilder &builder, const tpg::SpiRow &row) {
 
 const std::vector<Oid> kEdgeColumns = {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID};
 
+// True when the cache holds the graph for key within tenancy.graph_max_edges. A cached graph
+// over a since-lowered limit is dropped, so that answers never depend on what was cached: the
+// next load fails as it would have without the cache.
+bool cached_graph_usable(const CacheKey &key) {
+  if (!cache.valid || !(cache.key == key)) return false;
+  if (cache.graph->edge_count() <= static_cast<size_t>(graph_max_edges)) return true;
+  cache.valid = false;
+  cache.graph.reset();
+  return false;
+}
+
 // Reads every visible edge (of the types) in one pass.
 Graph load_whole_graph(const TypeFilter &types) {
   static tpg::SpiStatement statement(
@@ -207,7 +220,7 @@ const Graph &whole_graph(const TypeFilter &types) {
     watch_tables();
   });
   const CacheKey key = current_key(types);
-  if (cache.valid && cache.key == key) return *cache.graph;
+  if (cached_graph_usable(key)) return *cache.graph;
   cache.valid = false;
   cache.graph = std::make_unique<Graph>(load_whole_graph(types));
   cache.key = key;
@@ -266,6 +279,26 @@ size_t read_level(const std::vector<NodeKey> &nodes, Direction direction, const 
   return rows;
 }
 
+// True when node is an end of a visible edge (of the types).
+bool is_visible_node(const NodeKey &node, const TypeFilter &types) {
+  static tpg::SpiStatement statement(
+      "SELECT EXISTS (SELECT 1 FROM tenancy.dependencies d "
+      "WHERE ((d.source_org_id OPERATOR(pg_catalog.=) $1 AND d.source_entity_id "
+      "OPERATOR(pg_catalog.=) $2) "
+      "OR (d.target_org_id OPERATOR(pg_catalog.=) $1 AND d.target_entity_id OPERATOR(pg_catalog.=) "
+      "$2)) "
+      "AND ($3 IS NULL OR d.dependency_type OPERATOR(pg_catalog.=) ANY ($3)))",
+      {UUIDOID, UUIDOID, TEXTARRAYOID});
+  bool types_null = false;
+  Datum arguments[3] = {tpg::uuid_datum(node.org), tpg::uuid_datum(node.entity),
+                        types_datum(types, &types_null)};
+  const char nulls[] = {' ', ' ', types_null ? 'n' : ' ', '\0'};
+  bool visible = false;
+  tpg::SpiCursorReader reader(statement, arguments, nulls, {BOOLOID}, 1);
+  reader.for_each([&](const tpg::SpiRow &row) { visible = DatumGetBool(row.values[0]); });
+  return visible;
+}
+
 // The graph a closure from start needs: the cached whole graph when there is one; otherwise the
 // edges read level by level from start (to max_depth) into local, unless more than the budget
 // is read, in which case the whole graph is loaded (and cached).
@@ -275,15 +308,17 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
     AcceptInvalidationMessages();
     watch_tables();
   });
-  if (cache.valid && cache.key == current_key(types)) return *cache.graph;
+  if (cached_graph_usable(current_key(types))) return *cache.graph;
   GraphBuilder builder;
   std::unordered_set<NodeKey, tenancy::NodeKeyHash> visited{start};
   std::vector<NodeKey> frontier{start};
   size_t read = 0;
+  bool over_budget = false;
   {
     tpg::SpiConnection connection;
-    for (int depth = 0;
-         !frontier.empty() && (max_depth < 0 || depth < max_depth) && read <= kFrontierEdgeBudget;
+    int depth = 0;
+    for (; !frontier.empty() && (max_depth < 0 || depth < max_depth) &&
+           read <= kFrontierEdgeBudget && depth <= kFrontierLevelBudget;
          ++depth) {
       std::vector<NodeKey> far_ends;
       for (size_t begin = 0; begin < frontier.size() && read <= kFrontierEdgeBudget;
@@ -299,9 +334,13 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
       }
       frontier = std::move(next);
     }
+    over_budget = read > kFrontierEdgeBudget || depth > kFrontierLevelBudget;
+    // A visible node with no edge in this direction (or max_depth 0) is still a node: the
+    // answer must not depend on whether the whole graph happens to be cached.
+    if (!over_budget && is_visible_node(start, types)) builder.intern(start);
     connection.finish();
   }
-  if (read > kFrontierEdgeBudget) return whole_graph(types);
+  if (over_budget) return whole_graph(types);
   local = std::make_unique<Graph>(builder.build());
   return *local;
 }

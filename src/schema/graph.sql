@@ -10,7 +10,7 @@ CREATE TABLE tenancy.dependencies (
   target_org_id uuid NOT NULL REFERENCES tenancy.organizations (id) ON DELETE CASCADE,
   target_entity_id uuid NOT NULL,
   dependency_type text NOT NULL
-    CHECK (length(dependency_type) BETWEEN 1 AND 50 AND dependency_type = btrim(dependency_type)),
+    CHECK (length(dependency_type) BETWEEN 1 AND 50 AND dependency_type ~ '^\S(.*\S)?$'),
   description text,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
@@ -28,7 +28,7 @@ COMMENT ON COLUMN tenancy.dependencies.id IS 'Edge id (uuid).';
 COMMENT ON COLUMN tenancy.dependencies.source_entity_id IS 'The entity that depends (a project, service or other component).';
 COMMENT ON COLUMN tenancy.dependencies.target_org_id IS 'Organization of the entity depended upon.';
 COMMENT ON COLUMN tenancy.dependencies.target_entity_id IS 'The entity depended upon.';
-COMMENT ON COLUMN tenancy.dependencies.dependency_type IS 'Kind of dependency, such as build, runtime or data (1 to 50 characters, no surrounding spaces).';
+COMMENT ON COLUMN tenancy.dependencies.dependency_type IS 'Kind of dependency, such as build, runtime or data (1 to 50 characters, no surrounding white space).';
 COMMENT ON COLUMN tenancy.dependencies.description IS 'Free-text description.';
 COMMENT ON COLUMN tenancy.dependencies.created_at IS 'When the row was created.';
 COMMENT ON COLUMN tenancy.dependencies.updated_at IS 'When the row was last updated (kept by trigger).';
