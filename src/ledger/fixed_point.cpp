@@ -9,7 +9,7 @@ namespace tenancy {
 namespace {
 
 // 10000^k as Int128 for k = 0..9 (10000^9 = 10^36 < 2^127 / 100).
-Int128 power_of_10000(int k) {
+Int128 power_of_10000(int k) noexcept {
   Int128 value = 1;
   for (int i = 0; i < k; ++i) value *= 10000;
   return value;
@@ -24,7 +24,8 @@ constexpr int64_t kCentsPerGroup[] = {100, 1000000, 10000000000, 100000000000000
 
 // The common case, amounts below 10^16 with exponents 3 down to -1: plain 64-bit arithmetic,
 // which cannot overflow there (at most 9999.9999... * 10^14 < 2^63).
-bool small_numeric_to_cents(const NumericParts &parts, Int128 *cents, CentsStatus *status) {
+bool small_numeric_to_cents(const NumericParts &parts, Int128 *cents,
+                            CentsStatus *status) noexcept {
   if (parts.weight > 3 || parts.weight - static_cast<int>(parts.ndigits) + 1 < -1) return false;
   int64_t total = 0;
   for (size_t i = 0; i < parts.ndigits; ++i) {
@@ -49,7 +50,7 @@ bool small_numeric_to_cents(const NumericParts &parts, Int128 *cents, CentsStatu
 
 // Each digit group at exponent p contributes d * 10^(4p + 2) cents: integral for p >= 0, d / 100
 // for p = -1 (exact only when d is a multiple of 100), nothing allowed below.
-CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents) {
+CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents) noexcept {
   CentsStatus status;
   if (small_numeric_to_cents(parts, cents, &status)) return status;
   Int128 total = 0;

@@ -23,7 +23,7 @@ struct NumericParts {
   size_t ndigits = 0;
 
   // Digit i (0 = most significant), read without assuming alignment.
-  int digit(size_t i) const {
+  int digit(size_t i) const noexcept {
     int16_t value;
     std::memcpy(&value, digit_bytes + 2 * i, sizeof value);
     return value;
@@ -35,14 +35,14 @@ enum class CentsStatus { kOk, kTooManyDecimals, kOutOfRange };
 
 // value * 100 exactly, into *cents; kTooManyDecimals when a digit past the second decimal is
 // not zero, kOutOfRange when the value does not fit in 128 bits of cents.
-CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents);
+CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents) noexcept;
 
 // A running sum of cents, the number of values added, and the largest display scale seen.
 class MoneyAccumulator {
  public:
   // Adds one value (in cents) of display scale dscale; false (and unchanged) on overflow.
   // Inline: it runs once per row.
-  bool add(Int128 cents, int dscale) {
+  bool add(Int128 cents, int dscale) noexcept {
     Int128 sum;
     if (__builtin_add_overflow(cents_, cents, &sum)) return false;
     cents_ = sum;

@@ -87,16 +87,25 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 DECLARE
-  org uuid := tenancy.require_ledger_writer();
+  -- The checks are written out here rather than called (require_ledger_writer, check_currency):
+  -- each nested function with its own search_path costs a GUC save and restore per call, and
+  -- this is the ledger's hot path.
+  org uuid := tenancy.current_org_id();
   new_id uuid;
 BEGIN
+  IF org IS NULL OR NOT tenancy.has_role('MEMBER') THEN
+    RAISE EXCEPTION 'writing to the ledger needs a tenant context with the MEMBER role or higher'
+      USING ERRCODE = '42501';
+  END IF;
   IF amount IS NULL OR amount IN ('NaN', 'Infinity', '-Infinity') THEN
     RAISE EXCEPTION 'amount must be a finite number' USING ERRCODE = '22023';
   END IF;
   IF amount <> trunc(amount, 2) THEN
     RAISE EXCEPTION 'amount must have at most 2 decimal places' USING ERRCODE = '22023';
   END IF;
-  PERFORM tenancy.check_currency(currency, 'currency');
+  IF currency IS NULL OR currency !~ '^[A-Z]{3}$' THEN
+    RAISE EXCEPTION 'currency must be an ISO 4217 code: three upper-case letters' USING ERRCODE = '22023';
+  END IF;
   IF entry_date IS NULL OR NOT isfinite(entry_date) THEN
     RAISE EXCEPTION 'entry_date must be a finite date' USING ERRCODE = '22023';
   END IF;
@@ -180,6 +189,9 @@ DECLARE
   by_org boolean := 'organization' = ANY (group_by);
   by_project boolean := 'project' = ANY (group_by);
   by_period boolean := 'period' = ANY (group_by) OR period IS NOT NULL;
+  key_org text;
+  key_project text;
+  key_period text;
   missing record;
 BEGIN
   IF from_date IS NULL OR to_date IS NULL THEN
@@ -206,19 +218,23 @@ BEGIN
       HINT = 'Pass period => ''day'', ''week'', ''month'', ''quarter'' or ''year''.';
   END IF;
 
+  -- The grouping keys are spliced in (constants, or period after the check above), so each call
+  -- is planned for exactly its keys: a hash aggregate over the rows, no sort on keys that are
+  -- NULL anyway.
+  key_org := CASE WHEN by_org THEN 'l.organization_id' ELSE 'NULL::pg_catalog.uuid' END;
+  key_project := CASE WHEN by_project THEN 'l.project_id' ELSE 'NULL::pg_catalog.uuid' END;
+  key_period := CASE WHEN by_period
+                     THEN format('pg_catalog.date_trunc(%L, l.entry_date::pg_catalog.timestamp)::pg_catalog.date', period)
+                     ELSE 'NULL::pg_catalog.date' END;
+
   IF target_currency IS NULL THEN
-    RETURN QUERY
-      SELECT CASE WHEN by_org THEN l.organization_id END,
-             CASE WHEN by_project THEN l.project_id END,
-             CASE WHEN by_period THEN date_trunc(period, l.entry_date::timestamp)::date END,
-             l.currency::text,
-             tenancy.money_sum(l.amount),
-             count(*)
-        FROM tenancy.cost_ledger l
-       WHERE l.entry_date BETWEEN from_date AND to_date
-         AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
-       GROUP BY 1, 2, 3, 4
-       ORDER BY 1, 2, 3, 4;
+    RETURN QUERY EXECUTE format(
+      'SELECT %s, %s, %s, l.currency::pg_catalog.text, tenancy.money_sum(l.amount), pg_catalog.count(*)
+         FROM tenancy.cost_ledger l
+        WHERE l.entry_date BETWEEN $1 AND $2
+          AND ($3 IS NULL OR l.organization_id OPERATOR(pg_catalog.=) ANY ($3))
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4', key_org, key_project, key_period)
+      USING from_date, to_date, org_ids;
     RETURN;
   END IF;
 
@@ -236,23 +252,19 @@ BEGIN
     RAISE EXCEPTION 'no fx rate % -> % on or before %', missing.currency, target_currency, missing.entry_date
       USING ERRCODE = '22023', HINT = 'Add the rate to tenancy.fx_rates.';
   END IF;
-  RETURN QUERY
-    SELECT CASE WHEN by_org THEN l.organization_id END,
-           CASE WHEN by_project THEN l.project_id END,
-           CASE WHEN by_period THEN date_trunc(period, l.entry_date::timestamp)::date END,
-           target_currency,
-           tenancy.money_sum(CASE WHEN l.currency = target_currency THEN l.amount
-                             ELSE tenancy.round_half_even(l.amount * (
-                                    SELECT r.rate FROM tenancy.fx_rates r
-                                     WHERE r.base = l.currency AND r.quote = target_currency
-                                       AND r.rate_date <= l.entry_date
-                                     ORDER BY r.rate_date DESC LIMIT 1), 2) END),
-           count(*)
-      FROM tenancy.cost_ledger l
-     WHERE l.entry_date BETWEEN from_date AND to_date
-       AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
-     GROUP BY 1, 2, 3, 4
-     ORDER BY 1, 2, 3, 4;
+  RETURN QUERY EXECUTE format(
+    'SELECT %s, %s, %s, $4, tenancy.money_sum(CASE WHEN l.currency OPERATOR(pg_catalog.=) $4 THEN l.amount
+                  ELSE tenancy.round_half_even(l.amount OPERATOR(pg_catalog.*) (
+                         SELECT r.rate FROM tenancy.fx_rates r
+                          WHERE r.base OPERATOR(pg_catalog.=) l.currency AND r.quote OPERATOR(pg_catalog.=) $4
+                            AND r.rate_date OPERATOR(pg_catalog.<=) l.entry_date
+                          ORDER BY r.rate_date DESC LIMIT 1), 2) END),
+            pg_catalog.count(*)
+       FROM tenancy.cost_ledger l
+      WHERE l.entry_date BETWEEN $1 AND $2
+        AND ($3 IS NULL OR l.organization_id OPERATOR(pg_catalog.=) ANY ($3))
+      GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4', key_org, key_project, key_period)
+    USING from_date, to_date, org_ids, target_currency;
 END;
 $$;
 COMMENT ON FUNCTION tenancy.ledger_summary(date, date, text[], text, text, uuid[]) IS
