@@ -116,6 +116,15 @@ void watch_tables() {
   watched[2] = get_relname_relid("organizations", schema);
 }
 
+// Applies pending invalidations (another session's committed changes empty the cache here)
+// and makes sure the watched tables are known.
+void sync_cache_with_changes() {
+  tpg::pg_call([] {
+    AcceptInvalidationMessages();
+    watch_tables();
+  });
+}
+
 // The key of this call: the current role, the tenant context's organization, the types.
 CacheKey current_key(const TypeFilter &types) {
   CacheKey key;
@@ -215,10 +224,7 @@ Graph load_whole_graph(const TypeFilter &types) {
 
 // The whole graph for this call's key, from the cache or freshly read (and then cached).
 const Graph &whole_graph(const TypeFilter &types) {
-  tpg::pg_call([] {
-    AcceptInvalidationMessages();
-    watch_tables();
-  });
+  sync_cache_with_changes();
   const CacheKey key = current_key(types);
   if (cached_graph_usable(key)) return *cache.graph;
   cache.valid = false;
@@ -304,10 +310,7 @@ bool is_visible_node(const NodeKey &node, const TypeFilter &types) {
 // is read, in which case the whole graph is loaded (and cached).
 const Graph &graph_for_closure(const NodeKey &start, Direction direction, int max_depth,
                                const TypeFilter &types, std::unique_ptr<Graph> &local) {
-  tpg::pg_call([] {
-    AcceptInvalidationMessages();
-    watch_tables();
-  });
+  sync_cache_with_changes();
   if (cached_graph_usable(current_key(types))) return *cache.graph;
   GraphBuilder builder;
   std::unordered_set<NodeKey, tenancy::NodeKeyHash> visited{start};

@@ -35,18 +35,8 @@ set -uo pipefail
 
 PG_VERSION="${KEY_FILE_PG_VERSION:-15}"
 
-# Prints a TCP port with no PostgreSQL socket and no listener on localhost.
-free_port() {
-  local port tries
-  for ((tries = 0; tries < 200; tries++)); do
-    port=$((54000 + RANDOM % 1000))
-    [[ -e "/var/run/postgresql/.s.PGSQL.$port" || -e "/tmp/.s.PGSQL.$port" ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    echo "$port"
-    return 0
-  done
-  return 1
-}
+# shellcheck source=test/lib/free_port.sh
+source "$(dirname "$0")/../lib/free_port.sh"
 
 if [[ -z "${TENANCY_KEY_FILE_IN_VIRTUALENV:-}" ]]; then
   export TENANCY_KEY_FILE_IN_VIRTUALENV=1
