@@ -19,40 +19,16 @@ Int128 power_of_10000(int k) noexcept {
 // 10^38 < 2^127 (larger digits at exponent 9 are caught by the overflow checks).
 constexpr int kMaxWeight = 9;
 
-// Cents per unit of a digit group at exponents 0..3 (10^(4p + 2)).
-constexpr int64_t kCentsPerGroup[] = {100, 1000000, 10000000000, 100000000000000};
-
-// The common case, amounts below 10^16 with exponents 3 down to -1: plain 64-bit arithmetic,
-// which cannot overflow there (at most 9999.9999... * 10^14 < 2^63).
-bool small_numeric_to_cents(const NumericParts &parts, Int128 *cents,
-                            CentsStatus *status) noexcept {
-  if (parts.weight > 3 || parts.weight - static_cast<int>(parts.ndigits) + 1 < -1) return false;
-  int64_t total = 0;
-  for (size_t i = 0; i < parts.ndigits; ++i) {
-    const int exponent = parts.weight - static_cast<int>(i);
-    const int digit = parts.digit(i);
-    if (exponent < 0) {
-      if (digit % 100 != 0) {
-        *status = CentsStatus::kTooManyDecimals;
-        return true;
-      }
-      total += digit / 100;
-    } else {
-      total += digit * kCentsPerGroup[exponent];
-    }
-  }
-  *cents = parts.negative ? -total : total;
-  *status = CentsStatus::kOk;
-  return true;
-}
-
 }  // namespace
 
 // Each digit group at exponent p contributes d * 10^(4p + 2) cents: integral for p >= 0, d / 100
 // for p = -1 (exact only when d is a multiple of 100), nothing allowed below.
 CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents) noexcept {
-  CentsStatus status;
-  if (small_numeric_to_cents(parts, cents, &status)) return status;
+  int64_t small_cents;
+  if (small_numeric_to_cents(parts, &small_cents)) {
+    *cents = small_cents;
+    return CentsStatus::kOk;
+  }
   Int128 total = 0;
   for (size_t i = 0; i < parts.ndigits; ++i) {
     const int digit = parts.digit(i);

@@ -33,6 +33,36 @@ struct NumericParts {
 // Why a value cannot be summed in cents.
 enum class CentsStatus { kOk, kTooManyDecimals, kOutOfRange };
 
+// 10000^exponent * 100: cents per unit of a digit group at exponents 0 .. 3.
+constexpr int64_t kCentsPerGroupUnit[] = {100, 1000000, 10000000000, 100000000000000};
+
+// The per-row fast path: value * 100 into *cents for amounts below 10^16 with at most 2
+// decimals (digit groups at exponents 3 down to -1), in 64-bit arithmetic that cannot overflow
+// there; false for every other value, which numeric_to_cents then decides. Inline: it runs once
+// per row of money_sum. The whole-unit groups are read by Horner's rule and scaled by
+// 10000^(their lowest exponent) * 100; a group at exponent -1 must be whole hundredths.
+inline bool small_numeric_to_cents(const NumericParts &parts, int64_t *cents) noexcept {
+  const int ndigits = static_cast<int>(parts.ndigits);
+  if (ndigits == 0) {  // zero, whatever its weight
+    *cents = 0;
+    return true;
+  }
+  const int lowest_exponent = parts.weight - ndigits + 1;
+  if (parts.weight > 3 || lowest_exponent < -1) return false;
+  const bool has_hundredths = lowest_exponent == -1;
+  const int whole_groups = has_hundredths ? ndigits - 1 : ndigits;
+  int64_t units = 0;  // below 10^16
+  for (int i = 0; i < whole_groups; ++i) units = units * 10000 + parts.digit(i);
+  int64_t total = units * kCentsPerGroupUnit[has_hundredths ? 0 : lowest_exponent];
+  if (has_hundredths) {
+    const int hundredths = parts.digit(ndigits - 1);
+    if (hundredths % 100 != 0) return false;  // a third or fourth decimal
+    total += hundredths / 100;
+  }
+  *cents = parts.negative ? -total : total;
+  return true;
+}
+
 // value * 100 exactly, into *cents; kTooManyDecimals when a digit past the second decimal is
 // not zero, kOutOfRange when the value does not fit in 128 bits of cents.
 CentsStatus numeric_to_cents(const NumericParts &parts, Int128 *cents) noexcept;

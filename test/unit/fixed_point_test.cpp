@@ -27,6 +27,7 @@ using tenancy::MoneyAccumulator;
 using tenancy::numeric_to_cents;
 using tenancy::NumericParts;
 using tenancy::round_half_even;
+using tenancy::small_numeric_to_cents;
 
 // The largest and the smallest Int128: the cents limits of a sum.
 constexpr Int128 kMaxCents = static_cast<Int128>((static_cast<unsigned __int128>(1) << 127) - 1);
@@ -420,6 +421,15 @@ std::vector<DecodedAmount> decode_all(const std::vector<Amount> &amounts) {
     EXPECT_EQ(numeric_to_cents(encoded.parts(), &cents), CentsStatus::kOk) << amount.text;
     const RefDecimal value = ref_parse(amount.text);
     EXPECT_EQ(int128_to_string(cents), ref_cents_text(value)) << amount.text;
+    // The per-row fast path takes every amount below 10^16 and agrees with the reference.
+    int64_t small_cents = 0;
+    const bool small = small_numeric_to_cents(encoded.parts(), &small_cents);
+    const std::string integer_part = amount.text.substr(0, amount.text.find('.'));
+    const size_t integer_digits = integer_part.size() - (integer_part[0] == '-' ? 1 : 0);
+    EXPECT_EQ(small, integer_digits <= 16) << amount.text;
+    if (small) {
+      EXPECT_EQ(int128_to_string(small_cents), ref_cents_text(value)) << amount.text;
+    }
     decoded.push_back(DecodedAmount{cents, amount.dscale, value});
   }
   return decoded;
