@@ -685,6 +685,37 @@ SELECT p.oid::regprocedure AS function, p.prokind, p.provolatile, p.proparallel,
 SELECT a.aggcombinefn::regproc AS combine, a.aggserialfn::regproc AS serial, a.aggdeserialfn::regproc AS deserial
   FROM pg_aggregate a WHERE a.aggfnoid = 'tenancy.money_sum(numeric)'::regprocedure;
 
+-- ledger_summary is inlined into the calling query (its plan reads cost_ledger itself, with no
+-- Function Scan), also in a prepared statement's generic plan, where the argument checks still
+-- come first and the rows are those of the custom plan.
+CREATE FUNCTION public.led_plan(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || query;
+END $$;
+SELECT bool_or(line ~ 'Function Scan') AS function_scan, bool_or(line ~ 'on cost_ledger') AS reads_cost_ledger
+  FROM public.led_plan($$SELECT * FROM tenancy.ledger_summary('2024-01-01', '2024-12-31', '{organization,currency}', 'month')$$) AS line;
+SELECT public.led_context('A', 'a-member');
+CREATE TEMP TABLE led_custom AS
+  SELECT * FROM tenancy.ledger_summary('2024-01-01', '2024-12-31', '{organization,project,period}', 'quarter');
+SET plan_cache_mode = force_generic_plan;
+PREPARE led_summary(date, date, text[], text, text) AS
+  SELECT * FROM tenancy.ledger_summary($1, $2, $3, $4, $5);
+SELECT bool_or(line ~ 'Function Scan') AS function_scan, bool_or(line ~ 'on cost_ledger') AS reads_cost_ledger
+  FROM public.led_plan($$EXECUTE led_summary('2024-01-01', '2024-12-31', '{organization}', 'month', NULL)$$) AS line;
+CREATE TEMP TABLE led_generic AS
+  EXECUTE led_summary('2024-01-01', '2024-12-31', '{organization,project,period}', 'quarter', NULL);
+SELECT (SELECT count(*) FROM led_custom) AS custom_rows,
+       NOT EXISTS (SELECT * FROM led_custom EXCEPT ALL SELECT * FROM led_generic)
+       AND NOT EXISTS (SELECT * FROM led_generic EXCEPT ALL SELECT * FROM led_custom) AS same_rows;
+SELECT outcome($$EXECUTE led_summary('2024-12-31', '2024-01-01', '{organization}', NULL, NULL)$$) AS dates_reversed,
+       outcome($$EXECUTE led_summary('2024-01-01', '2024-12-31', '{colour}', NULL, NULL)$$) AS unknown_word,
+       outcome($$EXECUTE led_summary('2024-01-01', '2024-12-31', '{period}', NULL, NULL)$$) AS period_missing,
+       outcome($$EXECUTE led_summary('2024-01-01', '2024-12-31', '{period}', 'fortnight', NULL)$$) AS unknown_period,
+       outcome($$EXECUTE led_summary('2024-01-01', '2024-12-31', '{organization}', NULL, 'usd')$$) AS bad_currency;
+DEALLOCATE led_summary;
+RESET plan_cache_mode;
+DROP TABLE led_custom, led_generic;
+
 ---------------------------------------------------------------------------------------------
 -- Clean up
 ---------------------------------------------------------------------------------------------
@@ -707,7 +738,7 @@ DROP TABLE public.ledger_amounts;
 SELECT tenancy.revoke_app_role('regress_ledger_app');
 DROP ROLE regress_ledger_app;
 DROP FUNCTION public.led_compare(text[], text, text), public.led_reference(text[], text, text, date, date, uuid[]),
-  public.led_half_even(numeric), public.led_draw(text, int, int), public.led_partial_plan(text), public.led_context(text, text),
+  public.led_half_even(numeric), public.led_draw(text, int, int), public.led_partial_plan(text), public.led_plan(text), public.led_context(text, text),
   public.led_name(uuid), public.led_id(text);
 RESET DateStyle;
 RESET client_min_messages;

@@ -175,24 +175,18 @@ COMMENT ON FUNCTION tenancy.reverse_entry(uuid, text) IS
 -- always per currency; with it, every entry is converted at the latest fx rate (base = its
 -- currency, quote = target) on or before its date, rounded half-even to 2 decimals, then
 -- summed, and currency is the target. A missing rate is an error naming the pair and date.
-CREATE FUNCTION tenancy.ledger_summary(from_date date, to_date date,
-                                       group_by text[] DEFAULT '{organization,currency}',
-                                       period text DEFAULT NULL, target_currency text DEFAULT NULL,
-                                       org_ids uuid[] DEFAULT NULL)
-RETURNS TABLE (organization_id uuid, project_id uuid, period_start date, currency text,
-               total numeric, entry_count bigint)
-LANGUAGE plpgsql STABLE
+-- The argument checks of ledger_summary (22023 with a hint); true when they pass. IMMUTABLE:
+-- with constant arguments the planner runs it while planning, otherwise it is the summary's
+-- one-time filter, evaluated before any row is read.
+CREATE FUNCTION tenancy.ledger_summary_arguments_valid(from_date date, to_date date,
+                                                       group_by text[], period text,
+                                                       target_currency text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, tenancy, pg_temp
 AS $$
 DECLARE
-  unknown text;
-  by_org boolean := 'organization' = ANY (group_by);
-  by_project boolean := 'project' = ANY (group_by);
-  by_period boolean := 'period' = ANY (group_by) OR period IS NOT NULL;
-  key_org text;
-  key_project text;
-  key_period text;
-  missing record;
+  word text;
 BEGIN
   IF from_date IS NULL OR to_date IS NULL THEN
     RAISE EXCEPTION 'from_date and to_date must not be NULL' USING ERRCODE = '22023';
@@ -203,69 +197,100 @@ BEGIN
   IF group_by IS NULL THEN
     RAISE EXCEPTION 'group_by must not be NULL' USING ERRCODE = '22023';
   END IF;
-  SELECT coalesce(g, 'NULL') INTO unknown FROM unnest(group_by) g
-   WHERE g IS NULL OR g NOT IN ('organization', 'project', 'currency', 'period') LIMIT 1;
-  IF unknown IS NOT NULL THEN
-    RAISE EXCEPTION 'unknown group_by word "%"', unknown USING ERRCODE = '22023',
-      HINT = 'Use organization, project, currency and period.';
-  END IF;
+  FOREACH word IN ARRAY group_by LOOP
+    IF word IS NULL OR word NOT IN ('organization', 'project', 'currency', 'period') THEN
+      RAISE EXCEPTION 'unknown group_by word "%"', coalesce(word, 'NULL') USING ERRCODE = '22023',
+        HINT = 'Use organization, project, currency and period.';
+    END IF;
+  END LOOP;
   IF period IS NOT NULL AND period NOT IN ('day', 'week', 'month', 'quarter', 'year') THEN
     RAISE EXCEPTION 'unknown period "%"', period USING ERRCODE = '22023',
       HINT = 'Use day, week, month, quarter or year.';
   END IF;
-  IF by_period AND period IS NULL THEN
+  IF 'period' = ANY (group_by) AND period IS NULL THEN
     RAISE EXCEPTION 'group_by period needs a period' USING ERRCODE = '22023',
       HINT = 'Pass period => ''day'', ''week'', ''month'', ''quarter'' or ''year''.';
   END IF;
-
-  -- The grouping keys are spliced in (constants, or period after the check above), so each call
-  -- is planned for exactly its keys: a hash aggregate over the rows, no sort on keys that are
-  -- NULL anyway.
-  key_org := CASE WHEN by_org THEN 'l.organization_id' ELSE 'NULL::pg_catalog.uuid' END;
-  key_project := CASE WHEN by_project THEN 'l.project_id' ELSE 'NULL::pg_catalog.uuid' END;
-  key_period := CASE WHEN by_period
-                     THEN format('pg_catalog.date_trunc(%L, l.entry_date::pg_catalog.timestamp)::pg_catalog.date', period)
-                     ELSE 'NULL::pg_catalog.date' END;
-
-  IF target_currency IS NULL THEN
-    RETURN QUERY EXECUTE format(
-      'SELECT %s, %s, %s, l.currency::pg_catalog.text, tenancy.money_sum(l.amount), pg_catalog.count(*)
-         FROM tenancy.cost_ledger l
-        WHERE l.entry_date BETWEEN $1 AND $2
-          AND ($3 IS NULL OR l.organization_id OPERATOR(pg_catalog.=) ANY ($3))
-        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4', key_org, key_project, key_period)
-      USING from_date, to_date, org_ids;
-    RETURN;
+  IF target_currency IS NOT NULL THEN
+    PERFORM tenancy.check_currency(target_currency, 'target_currency');
   END IF;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION tenancy.ledger_summary_arguments_valid(date, date, text[], text, text) IS
+  'ledger_summary''s argument checks: true, or 22023 naming the bad argument.';
 
-  PERFORM tenancy.check_currency(target_currency, 'target_currency');
+-- 22023 naming the earliest entry (by date, then currency) that ledger_summary would have to
+-- convert to target_currency without an fx rate on or before its date; true when there is none.
+-- Reads with the caller's rights, so only entries the caller may see count.
+CREATE FUNCTION tenancy.ledger_fx_rates_complete(from_date date, to_date date,
+                                                 target_currency text, org_ids uuid[])
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE COST 10000
+SET search_path = pg_catalog, tenancy, pg_temp
+AS $$
+DECLARE
+  missing record;
+BEGIN
   SELECT l.currency, l.entry_date INTO missing
     FROM tenancy.cost_ledger l
    WHERE l.entry_date BETWEEN from_date AND to_date
      AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
      AND l.currency <> target_currency
      AND NOT EXISTS (SELECT 1 FROM tenancy.fx_rates r
-                      WHERE r.base = l.currency AND r.quote = target_currency AND r.rate_date <= l.entry_date)
+                      WHERE r.base = l.currency AND r.quote = target_currency::char(3)
+                        AND r.rate_date <= l.entry_date)
    ORDER BY l.entry_date, l.currency
    LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'no fx rate % -> % on or before %', missing.currency, target_currency, missing.entry_date
       USING ERRCODE = '22023', HINT = 'Add the rate to tenancy.fx_rates.';
   END IF;
-  RETURN QUERY EXECUTE format(
-    'SELECT %s, %s, %s, $4, tenancy.money_sum(CASE WHEN l.currency OPERATOR(pg_catalog.=) $4 THEN l.amount
-                  ELSE tenancy.round_half_even(l.amount OPERATOR(pg_catalog.*) (
-                         SELECT r.rate FROM tenancy.fx_rates r
-                          WHERE r.base OPERATOR(pg_catalog.=) l.currency AND r.quote OPERATOR(pg_catalog.=) $4
-                            AND r.rate_date OPERATOR(pg_catalog.<=) l.entry_date
-                          ORDER BY r.rate_date DESC LIMIT 1), 2) END),
-            pg_catalog.count(*)
-       FROM tenancy.cost_ledger l
-      WHERE l.entry_date BETWEEN $1 AND $2
-        AND ($3 IS NULL OR l.organization_id OPERATOR(pg_catalog.=) ANY ($3))
-      GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4', key_org, key_project, key_period)
-    USING from_date, to_date, org_ids, target_currency;
+  RETURN true;
 END;
 $$;
+COMMENT ON FUNCTION tenancy.ledger_fx_rates_complete(date, date, text, uuid[]) IS
+  'ledger_summary''s conversion check: true, or 22023 naming the first pair and date without an fx rate.';
+
+-- A SQL function with a standard body and no SET clause, so that the planner inlines it into
+-- the calling query: a prepared call is planned once, with its grouping keys folded to
+-- constants, exactly like the hand-written query (names are bound when the function is
+-- created, so the caller's search_path cannot redirect them). The checks run first, as the
+-- query's one-time filters.
+CREATE FUNCTION tenancy.ledger_summary(from_date date, to_date date,
+                                       group_by text[] DEFAULT '{organization,currency}',
+                                       period text DEFAULT NULL, target_currency text DEFAULT NULL,
+                                       org_ids uuid[] DEFAULT NULL)
+RETURNS TABLE (organization_id uuid, project_id uuid, period_start date, currency text,
+               total numeric, entry_count bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT CASE WHEN 'organization' = ANY (ledger_summary.group_by) THEN l.organization_id END,
+         CASE WHEN 'project' = ANY (ledger_summary.group_by) THEN l.project_id END,
+         CASE WHEN ledger_summary.period IS NOT NULL
+              THEN date_trunc(ledger_summary.period, l.entry_date::timestamp)::date END,
+         coalesce(ledger_summary.target_currency, l.currency::text),
+         tenancy.money_sum(
+           CASE WHEN ledger_summary.target_currency IS NULL
+                  OR l.currency::text = ledger_summary.target_currency
+                THEN l.amount
+                ELSE tenancy.round_half_even(l.amount * (
+                       SELECT r.rate FROM tenancy.fx_rates r
+                        WHERE r.base = l.currency AND r.quote = ledger_summary.target_currency::char(3)
+                          AND r.rate_date <= l.entry_date
+                        ORDER BY r.rate_date DESC LIMIT 1), 2) END),
+         count(*)
+    FROM tenancy.cost_ledger l
+   WHERE tenancy.ledger_summary_arguments_valid(ledger_summary.from_date, ledger_summary.to_date,
+                                                ledger_summary.group_by, ledger_summary.period,
+                                                ledger_summary.target_currency)
+     AND (ledger_summary.target_currency IS NULL
+          OR tenancy.ledger_fx_rates_complete(ledger_summary.from_date, ledger_summary.to_date,
+                                              ledger_summary.target_currency, ledger_summary.org_ids))
+     AND l.entry_date BETWEEN ledger_summary.from_date AND ledger_summary.to_date
+     AND (ledger_summary.org_ids IS NULL OR l.organization_id = ANY (ledger_summary.org_ids))
+   GROUP BY 1, 2, 3, 4
+   ORDER BY 1, 2, 3, 4;
+END;
 COMMENT ON FUNCTION tenancy.ledger_summary(date, date, text[], text, text, uuid[]) IS
   'Ledger totals of the visible organizations by organization/project/currency/period, optionally converted to one currency.';
