@@ -1,6 +1,7 @@
 // Node interning and the CSR build (a counting sort of the edges by source and by target).
 #include "graph/graph.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tenancy {
@@ -22,21 +23,64 @@ size_t NodeKeyHash::operator()(const NodeKey &key) const noexcept {
   return static_cast<size_t>(hash);
 }
 
-// Insert-or-find.
-NodeId GraphBuilder::intern(const NodeKey &key) {
-  const auto [it, inserted] = ids_.emplace(key, static_cast<NodeId>(keys_.size()));
-  if (inserted) keys_.push_back(key);
-  return it->second;
+// Linear probing from the key's home slot until the key or an empty slot.
+NodeId NodeIndex::find(const NodeKey &key) const noexcept {
+  if (slots_.empty()) return kNoNode;
+  for (size_t slot = home(NodeKeyHash()(key));; slot = (slot + 1) & (slots_.size() - 1)) {
+    const Slot &candidate = slots_[slot];
+    if (candidate.id == kNoNode || candidate.key == key) return candidate.id;
+  }
 }
 
-// Both ends interned; the type interned; the edge appended.
-void GraphBuilder::add_edge(const NodeKey &source, const NodeKey &target, const std::string &type) {
-  const NodeId from = intern(source);
+// Probes as find does; an empty slot takes the key. Grows first when it would pass half full.
+std::pair<NodeId, bool> NodeIndex::insert(const NodeKey &key, NodeId id) {
+  if (2 * (size_ + 1) > slots_.size()) grow();
+  for (size_t slot = home(NodeKeyHash()(key));; slot = (slot + 1) & (slots_.size() - 1)) {
+    Slot &candidate = slots_[slot];
+    if (candidate.id == kNoNode) {
+      candidate.key = key;
+      candidate.id = id;
+      ++size_;
+      return {id, true};
+    }
+    if (candidate.key == key) return {candidate.id, false};
+  }
+}
+
+// A table of twice the size (at least 64 slots), every key re-inserted.
+void NodeIndex::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, 2 * old.size()), Slot());
+  size_ = 0;
+  for (const Slot &slot : old) {
+    if (slot.id != kNoNode) insert(slot.key, slot.id);
+  }
+}
+
+// Insert-or-find.
+NodeId GraphBuilder::intern(const NodeKey &key) {
+  const auto [id, inserted] = ids_.insert(key, static_cast<NodeId>(keys_.size()));
+  if (inserted) keys_.push_back(key);
+  return id;
+}
+
+// Both ends interned (the source looked up only when it differs from the previous edge's);
+// the type interned; the edge appended.
+void GraphBuilder::add_edge(const NodeKey &source, const NodeKey &target, std::string_view type) {
+  if (last_source_ == kNoNode || !(last_source_key_ == source)) {
+    last_source_ = intern(source);
+    last_source_key_ = source;
+  }
+  const NodeId from = last_source_;
   const NodeId to = intern(target);
-  const auto [it, inserted] = type_ids_.emplace(type, static_cast<uint32_t>(types_.size()));
-  if (inserted) types_.push_back(type);
+  if (last_type_ >= types_.size() || types_[last_type_] != type) {
+    const auto [it, inserted] =
+        type_ids_.emplace(std::string(type), static_cast<uint32_t>(types_.size()));
+    if (inserted) types_.emplace_back(type);
+    last_type_ = it->second;
+  }
   sources_.push_back(from);
-  targets_.push_back(Arc{to, it->second});
+  targets_.push_back(Arc{to, last_type_});
 }
 
 namespace {
@@ -75,10 +119,7 @@ Graph GraphBuilder::build() {
 }
 
 // A hash lookup.
-NodeId Graph::find(const NodeKey &key) const {
-  const auto it = ids_.find(key);
-  return it == ids_.end() ? kNoNode : it->second;
-}
+NodeId Graph::find(const NodeKey &key) const { return ids_.find(key); }
 
 // The node's slice of the direction's arc array.
 const Arc *Graph::arcs_begin(NodeId node, Direction direction) const {
@@ -94,7 +135,7 @@ const Arc *Graph::arcs_end(NodeId node, Direction direction) const {
 
 // Arrays plus a rough per-entry cost of the hash index.
 size_t Graph::memory_bytes() const {
-  size_t bytes = keys_.capacity() * sizeof(NodeKey) + ids_.size() * (sizeof(NodeKey) + 32) +
+  size_t bytes = keys_.capacity() * sizeof(NodeKey) + ids_.memory_bytes() +
                  (forward_offsets_.capacity() + backward_offsets_.capacity()) * sizeof(uint32_t) +
                  (forward_arcs_.capacity() + backward_arcs_.capacity()) * sizeof(Arc);
   for (const std::string &type : types_) bytes += sizeof(std::string) + type.capacity();

@@ -5,7 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <utility>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,7 +20,16 @@ namespace tenancy {
 struct NodeKey {
   Uuid org;
   Uuid entity;
-  bool operator==(const NodeKey &other) const { return org == other.org && entity == other.entity; }
+  // Compares the 32 bytes as four words (inline; a memcmp call per probe showed in profiles).
+  bool operator==(const NodeKey &other) const noexcept {
+    uint64_t mine[4], theirs[4];
+    std::memcpy(mine, org.bytes.data(), 16);
+    std::memcpy(mine + 2, entity.bytes.data(), 16);
+    std::memcpy(theirs, other.org.bytes.data(), 16);
+    std::memcpy(theirs + 2, other.entity.bytes.data(), 16);
+    return ((mine[0] ^ theirs[0]) | (mine[1] ^ theirs[1]) | (mine[2] ^ theirs[2]) |
+            (mine[3] ^ theirs[3])) == 0;
+  }
 };
 
 // Hash of a NodeKey (the uuids are random, so their leading bytes spread well).
@@ -27,6 +39,32 @@ struct NodeKeyHash {
 
 using NodeId = uint32_t;
 inline constexpr NodeId kNoNode = UINT32_MAX;
+
+// NodeKey -> NodeId in one flat array, open addressing with linear probing at most half full:
+// a lookup is usually one cache line, where a node-based map costs three dependent misses.
+class NodeIndex {
+ public:
+  // The id of key, or kNoNode.
+  NodeId find(const NodeKey &key) const noexcept;
+  // The id of key, adding it with id when absent; second is true when it was added.
+  std::pair<NodeId, bool> insert(const NodeKey &key, NodeId id);
+  // The number of keys.
+  size_t size() const { return size_; }
+  // Bytes held.
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    NodeKey key;
+    NodeId id = kNoNode;  // kNoNode: empty
+  };
+  // The first slot to probe for a hash.
+  size_t home(size_t hash) const { return hash & (slots_.size() - 1); }
+  // Doubles the table (or creates it) and re-inserts every key.
+  void grow();
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
 
 // Which way edges are followed: downstream = what a node depends on (source -> target),
 // upstream = what depends on it (target -> source).
@@ -44,17 +82,20 @@ class GraphBuilder {
   // The id of a node, interning it on first sight.
   NodeId intern(const NodeKey &key);
   // Adds the edge source -> target of the given type (types are interned too).
-  void add_edge(const NodeKey &source, const NodeKey &target, const std::string &type);
+  void add_edge(const NodeKey &source, const NodeKey &target, std::string_view type);
   // The number of edges added.
   size_t edge_count() const { return sources_.size(); }
   // Builds the CSR arrays; the builder is left empty.
   class Graph build();
 
  private:
-  std::unordered_map<NodeKey, NodeId, NodeKeyHash> ids_;
+  NodeIndex ids_;
   std::vector<NodeKey> keys_;
   std::unordered_map<std::string, uint32_t> type_ids_;
   std::vector<std::string> types_;
+  uint32_t last_type_ = 0;     // the previous edge's type: edges read together mostly share one
+  NodeKey last_source_key_{};  // the previous edge's source (edges are read grouped by source)
+  NodeId last_source_ = kNoNode;
   std::vector<NodeId> sources_;
   std::vector<Arc> targets_;
 };
@@ -79,7 +120,7 @@ class Graph {
 
  private:
   friend class GraphBuilder;
-  std::unordered_map<NodeKey, NodeId, NodeKeyHash> ids_;
+  NodeIndex ids_;
   std::vector<NodeKey> keys_;
   std::vector<std::string> types_;
   std::vector<uint32_t> forward_offsets_;

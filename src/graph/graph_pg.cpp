@@ -9,6 +9,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -16,6 +17,7 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/uuid.h"
 }
 
@@ -23,7 +25,6 @@ extern "C" {
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -80,10 +81,15 @@ struct CacheKey {
   }
 };
 
-// The backend's graph cache: one whole graph, for the key it was read under.
+// The backend's graph cache, for the key it was read under: the whole graph, or the subgraph a
+// complete level-by-level closure explored. That subgraph holds every edge (of the types)
+// leaving each of its nodes in its direction, so it answers a closure in that direction from
+// any of its nodes.
 struct GraphCache {
   bool valid = false;
   CacheKey key;
+  bool whole = true;
+  Direction direction = Direction::kDownstream;  // of a subgraph
   std::unique_ptr<Graph> graph;
 };
 GraphCache cache;
@@ -187,21 +193,45 @@ void check_edge_limit(size_t edges) {
 void add_row(GraphBuilder &builder, const tpg::SpiRow &row) {
   const NodeKey source{uuid_value(row.values[0]), uuid_value(row.values[1])};
   const NodeKey target{uuid_value(row.values[2]), uuid_value(row.values[3])};
-  builder.add_edge(source, target, tpg::text_from_datum(row.values[4]));
+  builder.add_edge(source, target, tpg::text_view(row.values[4]));
   check_edge_limit(builder.edge_count());
 }
 
 const std::vector<Oid> kEdgeColumns = {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID};
 
-// True when the cache holds the graph for key within tenancy.graph_max_edges. A cached graph
-// over a since-lowered limit is dropped, so that answers never depend on what was cached: the
-// next load fails as it would have without the cache.
+// True when the cache holds a graph for key within tenancy.graph_max_edges. A cached graph over
+// a since-lowered limit is dropped, so that answers never depend on what was cached: the next
+// load fails as it would have without the cache.
 bool cached_graph_usable(const CacheKey &key) {
   if (!cache.valid || !(cache.key == key)) return false;
   if (cache.graph->edge_count() <= static_cast<size_t>(graph_max_edges)) return true;
   cache.valid = false;
   cache.graph.reset();
   return false;
+}
+
+// True when the cache holds the whole graph for key.
+bool cached_whole_graph_usable(const CacheKey &key) {
+  return cached_graph_usable(key) && cache.whole;
+}
+
+// True when the cache can answer a closure from start in direction for key.
+bool cached_closure_usable(const CacheKey &key, const NodeKey &start, Direction direction) {
+  if (!cached_graph_usable(key)) return false;
+  return cache.whole ||
+         (cache.direction == direction && cache.graph->find(start) != tenancy::kNoNode);
+}
+
+// Replaces the cache with graph, read under key (whole, or a subgraph closed in direction).
+const Graph &cache_graph(const CacheKey &key, std::unique_ptr<Graph> graph, bool whole,
+                         Direction direction) {
+  cache.valid = false;
+  cache.graph = std::move(graph);
+  cache.key = key;
+  cache.whole = whole;
+  cache.direction = direction;
+  cache.valid = true;
+  return *cache.graph;
 }
 
 // Reads every visible edge (of the types) in one pass.
@@ -226,12 +256,11 @@ Graph load_whole_graph(const TypeFilter &types) {
 const Graph &whole_graph(const TypeFilter &types) {
   sync_cache_with_changes();
   const CacheKey key = current_key(types);
-  if (cached_graph_usable(key)) return *cache.graph;
+  if (cached_whole_graph_usable(key)) return *cache.graph;
   cache.valid = false;
-  cache.graph = std::make_unique<Graph>(load_whole_graph(types));
-  cache.key = key;
-  cache.valid = true;
-  return *cache.graph;
+  cache.graph.reset();
+  return cache_graph(key, std::make_unique<Graph>(load_whole_graph(types)), true,
+                     Direction::kDownstream);
 }
 
 // Reads the edges out of the given nodes (direction: source side for downstream, target side
@@ -305,26 +334,49 @@ bool is_visible_node(const NodeKey &node, const TypeFilter &types) {
   return visible;
 }
 
-// The graph a closure from start needs: the cached whole graph when there is one; otherwise the
-// edges read level by level from start (to max_depth) into local, unless more than the budget
-// is read, in which case the whole graph is loaded (and cached).
+// Edges a level-by-level traversal may read before it switches to loading the whole graph.
+// Reading through the index costs a few times more per edge than the one-pass scan, so it pays
+// while the closure is a small part of the table: up to a quarter of the table's estimated rows
+// (pg_class.reltuples; unknown before the first ANALYZE), and never fewer than
+// kFrontierEdgeBudget edges.
+size_t frontier_edge_budget() {
+  float4 estimated_rows = -1;
+  tpg::pg_call([&] {
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(watched[0]));
+    if (HeapTupleIsValid(tuple)) {
+      estimated_rows = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->reltuples;
+      ReleaseSysCache(tuple);
+    }
+  });
+  const size_t quarter = estimated_rows > 0 ? static_cast<size_t>(estimated_rows / 4) : 0;
+  return std::max(kFrontierEdgeBudget, quarter);
+}
+
+// The graph a closure from start needs: the cached graph when it can answer; otherwise the
+// edges read level by level from start (to max_depth), unless more than the budget is read, in
+// which case the whole graph is loaded (and cached). A level-by-level read that reached every
+// node (not cut by max_depth) is cached, so that a repeated closure costs no query; one cut by
+// max_depth is returned in local.
 const Graph &graph_for_closure(const NodeKey &start, Direction direction, int max_depth,
                                const TypeFilter &types, std::unique_ptr<Graph> &local) {
   sync_cache_with_changes();
-  if (cached_graph_usable(current_key(types))) return *cache.graph;
+  const CacheKey key = current_key(types);
+  if (cached_closure_usable(key, start, direction)) return *cache.graph;
+  const size_t edge_budget = frontier_edge_budget();
   GraphBuilder builder;
-  std::unordered_set<NodeKey, tenancy::NodeKeyHash> visited{start};
+  tenancy::NodeIndex visited;
+  visited.insert(start, 0);
   std::vector<NodeKey> frontier{start};
   size_t read = 0;
   bool over_budget = false;
   {
     tpg::SpiConnection connection;
     int depth = 0;
-    for (; !frontier.empty() && (max_depth < 0 || depth < max_depth) &&
-           read <= kFrontierEdgeBudget && depth <= kFrontierLevelBudget;
+    for (; !frontier.empty() && (max_depth < 0 || depth < max_depth) && read <= edge_budget &&
+           depth <= kFrontierLevelBudget;
          ++depth) {
       std::vector<NodeKey> far_ends;
-      for (size_t begin = 0; begin < frontier.size() && read <= kFrontierEdgeBudget;
+      for (size_t begin = 0; begin < frontier.size() && read <= edge_budget;
            begin += kFrontierBatch) {
         tpg::check_for_interrupts();
         const size_t end = std::min(frontier.size(), begin + kFrontierBatch);
@@ -333,18 +385,20 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
       }
       std::vector<NodeKey> next;
       for (const NodeKey &node : far_ends) {
-        if (visited.insert(node).second) next.push_back(node);
+        if (visited.insert(node, 0).second) next.push_back(node);
       }
       frontier = std::move(next);
     }
-    over_budget = read > kFrontierEdgeBudget || depth > kFrontierLevelBudget;
+    over_budget = read > edge_budget || depth > kFrontierLevelBudget;
     // A visible node with no edge in this direction (or max_depth 0) is still a node: the
     // answer must not depend on whether the whole graph happens to be cached.
     if (!over_budget && is_visible_node(start, types)) builder.intern(start);
     connection.finish();
   }
   if (over_budget) return whole_graph(types);
-  local = std::make_unique<Graph>(builder.build());
+  auto graph = std::make_unique<Graph>(builder.build());
+  if (frontier.empty()) return cache_graph(key, std::move(graph), false, direction);
+  local = std::move(graph);
   return *local;
 }
 

@@ -35,6 +35,15 @@ std::string text_from_datum(Datum value) {
   return std::string(VARDATA_ANY(detoasted), VARSIZE_ANY_EXHDR(detoasted));
 }
 
+// In-line values (short or plain headers) are read in place; others are detoasted first.
+std::string_view text_view(Datum value) {
+  auto *raw = reinterpret_cast<varlena *>(value);
+  if (VARATT_IS_EXTERNAL(raw) || VARATT_IS_COMPRESSED(raw)) {
+    raw = pg_call([&] { return pg_detoast_datum_packed(raw); });
+  }
+  return std::string_view(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
+}
+
 // A text argument as std::string.
 std::string text_arg(FunctionCallInfo fcinfo, int n) { return text_from_datum(PG_GETARG_DATUM(n)); }
 

@@ -27,6 +27,10 @@ std::string text_arg(FunctionCallInfo fcinfo, int n);
 // Converts a text Datum (possibly toasted) into a std::string.
 std::string text_from_datum(Datum value);
 
+// The characters of a text Datum, valid while the Datum (or its detoasted copy, made in the
+// current memory context) lives; no copy for an in-line value, the common case.
+std::string_view text_view(Datum value);
+
 // A palloc'd uuid Datum.
 Datum uuid_datum(const Uuid &uuid);
 

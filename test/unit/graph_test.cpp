@@ -548,6 +548,93 @@ TEST(Graph, FindsOnlyExactKeys) {
   EXPECT_EQ(graph.find(NodeKey{}), kNoNode);
 }
 
+// NodeIndex against std::map on random keys: every insert answers like the reference (new or
+// the earlier id), every find too, across many growths, with keys that share their first bytes.
+TEST(NodeIndex, MatchesAReferenceMap) {
+  std::mt19937_64 rng(7);
+  tenancy::NodeIndex index;
+  std::map<std::pair<std::string, std::string>, NodeId> reference;
+  std::vector<NodeKey> seen;
+  const auto text = [](const Uuid &uuid) {
+    return std::string(uuid.bytes.begin(), uuid.bytes.end());
+  };
+  for (int i = 0; i < 20000; ++i) {
+    NodeKey key;
+    if (!seen.empty() && rng() % 3 == 0) {
+      key = seen[rng() % seen.size()];
+    } else {
+      key = node_key(static_cast<int>(rng() % 50000), 1 + static_cast<int>(rng() % 7));
+    }
+    const auto name = std::make_pair(text(key.org), text(key.entity));
+    const auto found = reference.find(name);
+    const NodeId candidate = static_cast<NodeId>(reference.size());
+    const auto [id, added] = index.insert(key, candidate);
+    if (found == reference.end()) {
+      EXPECT_TRUE(added);
+      EXPECT_EQ(id, candidate);
+      reference.emplace(name, candidate);
+      seen.push_back(key);
+    } else {
+      EXPECT_FALSE(added);
+      EXPECT_EQ(id, found->second);
+    }
+  }
+  EXPECT_EQ(index.size(), reference.size());
+  for (const NodeKey &key : seen) {
+    EXPECT_EQ(index.find(key), reference.at(std::make_pair(text(key.org), text(key.entity))));
+  }
+  EXPECT_EQ(index.find(node_key(60000, 3)), kNoNode);
+  EXPECT_GE(index.memory_bytes(), 2 * index.size() * sizeof(NodeKey));
+}
+
+// An empty index finds nothing (and has no table yet).
+TEST(NodeIndex, EmptyFindsNothing) {
+  const tenancy::NodeIndex index;
+  EXPECT_EQ(index.find(node_key(1, 1)), kNoNode);
+  EXPECT_EQ(index.size(), 0u);
+}
+
+// Keys differing in a single byte anywhere in the 32 are different keys.
+TEST(NodeIndex, EveryByteCounts) {
+  tenancy::NodeIndex index;
+  const NodeKey base = node_key(12345, 3);
+  index.insert(base, 0);
+  for (int byte = 0; byte < 32; ++byte) {
+    NodeKey other = base;
+    uint8_t &target = byte < 16 ? other.org.bytes[byte] : other.entity.bytes[byte - 16];
+    target ^= 0x01;
+    EXPECT_FALSE(other == base) << byte;
+    EXPECT_EQ(index.find(other), kNoNode) << byte;
+    EXPECT_TRUE(index.insert(other, static_cast<NodeId>(byte + 1)).second) << byte;
+  }
+  EXPECT_EQ(index.find(base), 0u);
+  EXPECT_EQ(index.size(), 33u);
+}
+
+// Edges with alternating sources and types: the builder's shortcuts for a repeated source and
+// type never attach an edge to the wrong source or type.
+TEST(Graph, RepeatedAndAlternatingSourcesAndTypes) {
+  GraphBuilder builder;
+  const NodeKey a = node_key(1, 2), b = node_key(2, 2), c = node_key(3, 2);
+  builder.add_edge(a, b, "uses");
+  builder.add_edge(a, c, "uses");
+  builder.add_edge(b, c, "reads");
+  builder.add_edge(a, c, "reads");
+  builder.add_edge(b, a, "uses");
+  const Graph graph = builder.build();
+  std::multiset<std::tuple<NodeId, NodeId, std::string>> edges;
+  for (NodeId node = 0; node < graph.node_count(); ++node) {
+    for (const Arc *arc = graph.arcs_begin(node, Direction::kDownstream);
+         arc != graph.arcs_end(node, Direction::kDownstream); ++arc) {
+      edges.emplace(node, arc->node, graph.type_name(arc->type));
+    }
+  }
+  const NodeId ia = graph.find(a), ib = graph.find(b), ic = graph.find(c);
+  const std::multiset<std::tuple<NodeId, NodeId, std::string>> expected = {
+      {ia, ib, "uses"}, {ia, ic, "uses"}, {ib, ic, "reads"}, {ia, ic, "reads"}, {ib, ia, "uses"}};
+  EXPECT_EQ(edges, expected);
+}
+
 // Equal keys hash equally (the hash must agree with ==).
 TEST(Graph, EqualKeysHashEqually) {
   const NodeKeyHash hash;
