@@ -287,8 +287,8 @@ size_t read_level(const std::vector<NodeKey> &nodes, Direction direction, const 
       {UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID});
   std::vector<Datum> orgs, entities;
   for (const NodeKey &node : nodes) {
-    orgs.push_back(tpg::uuid_datum(node.org));
-    entities.push_back(tpg::uuid_datum(node.entity));
+    orgs.push_back(tpg::uuid_view_datum(node.org));
+    entities.push_back(tpg::uuid_view_datum(node.entity));
   }
   Datum arguments[3];
   tpg::pg_call([&] {
@@ -387,6 +387,8 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
       for (const NodeKey &node : far_ends) {
         if (visited.insert(node, 0).second) next.push_back(node);
       }
+      // In index order, so that each level's probes walk the index forwards.
+      std::sort(next.begin(), next.end(), tenancy::key_less);
       frontier = std::move(next);
     }
     over_budget = read > edge_budget || depth > kFrontierLevelBudget;
@@ -401,6 +403,23 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
   local = std::move(graph);
   return *local;
 }
+
+// The dependency type names of a graph as text Datums, each made once per call (a closure's
+// rows share a few types).
+class TypeNameDatums {
+ public:
+  explicit TypeNameDatums(const Graph &graph) : graph_(graph) {}
+  // The text Datum of type (palloc'd in the current memory context on first use).
+  Datum datum(uint32_t type) {
+    if (type >= datums_.size()) datums_.resize(type + 1, Datum(0));
+    if (datums_[type] == Datum(0)) datums_[type] = tpg::text_datum(graph_.type_name(type));
+    return datums_[type];
+  }
+
+ private:
+  const Graph &graph_;
+  std::vector<Datum> datums_;
+};
 
 // 22023 unless the text is one of the two directions.
 Direction direction_arg(FunctionCallInfo fcinfo, int n) {
@@ -453,14 +472,14 @@ TENANCY_FUNCTION(tenancy_dependency_closure) {
   const Graph &graph = graph_for_closure(start, direction, max_depth, types, local);
   const NodeId root = graph.find(start);
   const auto entries = tenancy::closure(graph, root, direction, max_depth, check_interrupts);
+  TypeNameDatums type_names(graph);
   for (const tenancy::ClosureEntry &entry : entries) {
     tpg::check_for_interrupts();
     const NodeKey &node = graph.key(entry.node);
     const NodeKey &parent = graph.key(entry.parent);
-    Datum values[6] = {
-        tpg::uuid_datum(node.org),      tpg::uuid_datum(node.entity),
-        Int32GetDatum(entry.depth),     tpg::uuid_datum(parent.org),
-        tpg::uuid_datum(parent.entity), tpg::text_datum(graph.type_name(entry.type))};
+    Datum values[6] = {tpg::uuid_view_datum(node.org),      tpg::uuid_view_datum(node.entity),
+                       Int32GetDatum(entry.depth),          tpg::uuid_view_datum(parent.org),
+                       tpg::uuid_view_datum(parent.entity), type_names.datum(entry.type)};
     const bool nulls[6] = {false, false, false, false, false, false};
     rows.add_row(values, nulls);
   }
@@ -483,8 +502,8 @@ TENANCY_FUNCTION(tenancy_dependency_path) {
   for (size_t i = 0; i < path.size(); ++i) {
     const NodeKey &node = graph.key(path[i].node);
     const bool first = path[i].type == tenancy::kNoType;
-    Datum values[4] = {Int32GetDatum(static_cast<int32>(i)), tpg::uuid_datum(node.org),
-                       tpg::uuid_datum(node.entity),
+    Datum values[4] = {Int32GetDatum(static_cast<int32>(i)), tpg::uuid_view_datum(node.org),
+                       tpg::uuid_view_datum(node.entity),
                        first ? Datum(0) : tpg::text_datum(graph.type_name(path[i].type))};
     const bool nulls[4] = {false, false, false, first};
     rows.add_row(values, nulls);
@@ -502,8 +521,8 @@ TENANCY_FUNCTION(tenancy_dependency_cycles) {
     for (size_t p = 0; p < components[c].size(); ++p) {
       const NodeKey &node = graph.key(components[c][p]);
       Datum values[4] = {Int32GetDatum(static_cast<int32>(c + 1)),
-                         Int32GetDatum(static_cast<int32>(p + 1)), tpg::uuid_datum(node.org),
-                         tpg::uuid_datum(node.entity)};
+                         Int32GetDatum(static_cast<int32>(p + 1)), tpg::uuid_view_datum(node.org),
+                         tpg::uuid_view_datum(node.entity)};
       const bool nulls[4] = {false, false, false, false};
       rows.add_row(values, nulls);
     }
@@ -531,8 +550,8 @@ TENANCY_FUNCTION(tenancy_dependency_order) {
   }
   for (size_t i = 0; i < result.order.size(); ++i) {
     const NodeKey &node = graph.key(result.order[i]);
-    Datum values[3] = {Int32GetDatum(static_cast<int32>(i + 1)), tpg::uuid_datum(node.org),
-                       tpg::uuid_datum(node.entity)};
+    Datum values[3] = {Int32GetDatum(static_cast<int32>(i + 1)), tpg::uuid_view_datum(node.org),
+                       tpg::uuid_view_datum(node.entity)};
     const bool nulls[3] = {false, false, false};
     rows.add_row(values, nulls);
   }
@@ -559,5 +578,6 @@ TENANCY_FUNCTION(tenancy_dependency_graph) {
   const NodeId root = graph.find(start);
   if (root == tenancy::kNoNode) PG_RETURN_NULL();
   const auto entries = tenancy::closure(graph, root, direction, max_depth, check_interrupts);
+  TypeNameDatums type_names(graph);
   return tpg::text_datum(tenancy::render_closure(graph, root, entries, direction, format));
 }

@@ -34,6 +34,12 @@ std::string_view text_view(Datum value);
 // A palloc'd uuid Datum.
 Datum uuid_datum(const Uuid &uuid);
 
+// A uuid Datum that points at uuid's own bytes (no palloc, no copy): only for a callee that
+// copies the value at once (tuplestore_putvalues, construct_array), while uuid lives.
+inline Datum uuid_view_datum(const Uuid &uuid) {
+  return PointerGetDatum(const_cast<uint8_t *>(uuid.bytes.data()));
+}
+
 // A palloc'd text Datum.
 Datum text_datum(std::string_view text);
 
