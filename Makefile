@@ -1,7 +1,7 @@
 # PGXS build of the tenancy extension: the authority for what gets built and installed.
 
 EXTENSION = tenancy
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 MODULE_big = tenancy
 
 # The two zones. PostgreSQL-zone files: src/pg/, the *_pg.cpp entry files, and the library
@@ -38,6 +38,10 @@ SQL_PARTS = \
 	src/schema/drop_guard.sql \
 	src/schema/app_role.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# Released versions: the first one's full script (so that CREATE EXTENSION ... VERSION '1.0'
+# and the upgrade test work) and one update script per release after it. upgrade/released.sha256
+# records each released install script; check-upgrade holds the current script to it.
+DATA = upgrade/$(EXTENSION)--1.0.sql $(sort $(wildcard upgrade/$(EXTENSION)--*--*.sql))
 
 # pg_regress tests run in the order the schedule lists them.
 REGRESS_SCHEDULE = test/regress_schedule
@@ -56,6 +60,15 @@ SHLIB_LINK = -lsodium -lstdc++
 # No JIT bitcode for C++ (it would need clang++); the functions are called, not inlined.
 override with_llvm = no
 
+# Sanitizer builds only (test/integration/sanitizers.sh): `make SANITIZE=address,undefined`
+# compiles and links with those sanitizers. Empty by default: the normal build is unchanged.
+# Use a copy of the tree (make does not rebuild objects when only the flags change).
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+PG_CXXFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+PG_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -69,7 +82,7 @@ $(DATA_built): $(SQL_PARTS)
 # Every object depends on every header: small project, always-correct rebuilds.
 $(OBJS): $(wildcard src/*/*.hpp)
 
-.PHONY: check-schedule check-zones
+.PHONY: check-schedule check-zones check-upgrade
 # Fails when a test in sql/ is missing from the schedule, or the schedule names a missing test.
 check-schedule:
 	@bash test/check_schedule.sh $(REGRESS_SCHEDULE)
@@ -77,3 +90,8 @@ check-schedule:
 # Fails when a pure file or any header names a PostgreSQL header.
 check-zones:
 	@bash test/check_zones.sh $(PURE_SRCS)
+
+# Fails when the install script differs from the one recorded for this version (an SQL change
+# without a new version and an update script), or an update script is missing.
+check-upgrade: $(DATA_built)
+	@bash test/check_upgrade.sh $(EXTENSION) $(EXTVERSION)

@@ -7,6 +7,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-common postgresql-client-15
   libsodium-dev nlohmann-json3-dev
   g++ make cmake libgtest-dev
+  pgbouncer sqlsmith
 )
 
 # Runs a command as root, through sudo when we are not root.

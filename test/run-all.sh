@@ -32,7 +32,8 @@ echo "== static checks"
 checks_failed=0
 make -s check-zones || checks_failed=$((checks_failed + 1))
 make -s check-schedule || checks_failed=$((checks_failed + 1))
-record checks $((2 - checks_failed)) "$checks_failed"
+make -s check-upgrade || checks_failed=$((checks_failed + 1))
+record checks $((3 - checks_failed)) "$checks_failed"
 
 echo "== unit tests (GoogleTest via CTest)"
 unit_log=$(mktemp)
@@ -89,6 +90,7 @@ run_integration() {
 }
 run_integration dump_restore
 run_integration key_file
+run_integration upgrade
 
 echo
 echo "== summary"
