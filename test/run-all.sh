@@ -74,7 +74,7 @@ bad=$(grep -cE '\.\.\. FAILED' "$boundary_log" || true)
 [[ $boundary_status -eq 0 || $bad -gt 0 ]] || bad=1
 record boundary "$ok" "$bad"
 
-echo "== integration (pg_dump and restore, the DROP EXTENSION guard, the server key file)"
+echo "== integration (dump/restore and the DROP guard, the key file, upgrades, pooling, and the reliability scripts)"
 # Runs one integration script and records its "NAME: N passed, M failed" summary line.
 run_integration() {
   local name=$1 log status summary ok bad
@@ -91,6 +91,7 @@ run_integration() {
 run_integration dump_restore
 run_integration key_file
 run_integration upgrade
+run_integration pooling
 
 echo
 echo "== summary"
