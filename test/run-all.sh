@@ -75,11 +75,12 @@ bad=$(grep -cE '\.\.\. FAILED' "$boundary_log" || true)
 record boundary "$ok" "$bad"
 
 echo "== integration (dump/restore and the DROP guard, the key file, upgrades, pooling, and the reliability scripts)"
-# Runs one integration script and records its "NAME: N passed, M failed" summary line.
+# Runs one script (test/integration/NAME.sh, or DIR/NAME.sh) and records its
+# "NAME: N passed, M failed" summary line.
 run_integration() {
-  local name=$1 log status summary ok bad
+  local name=$1 dir=${2:-test/integration} log status summary ok bad
   log=$(mktemp)
-  bash "test/integration/$name.sh" 2>&1 | tee "$log"
+  bash "$dir/$name.sh" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   summary=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
   ok=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$summary")
@@ -92,6 +93,12 @@ run_integration dump_restore
 run_integration key_file
 run_integration upgrade
 run_integration pooling
+run_integration cancellation
+run_integration crash_safety
+
+echo "== fuzzing (every tenancy function with hostile arguments; sqlsmith as the application role)"
+run_integration arguments test/fuzz
+run_integration sqlsmith test/fuzz
 
 echo
 echo "== summary"

@@ -44,17 +44,9 @@ set -uo pipefail
 
 PG_VERSION="${POOLING_PG_VERSION:-15}"
 
-# shellcheck source=test/lib/free_port.sh
-source "$(dirname "$0")/../lib/free_port.sh"
-
-if [[ -z "${TENANCY_POOLING_IN_VIRTUALENV:-}" ]]; then
-  export TENANCY_POOLING_IN_VIRTUALENV=1
-  if [[ -z "${PGPORT:-}" ]]; then
-    PGPORT=$(free_port) || { echo "pooling: no free port found" >&2; exit 1; }
-    export PGPORT
-  fi
-  exec pg_virtualenv -t -v "$PG_VERSION" -o tenancy.create_key_file=on bash "$0" "$@"
-fi
+# shellcheck source=test/lib/throwaway_cluster.sh
+source "$(dirname "$0")/../lib/throwaway_cluster.sh"
+reexec_in_throwaway_cluster pooling "$@"
 
 export PATH="/usr/lib/postgresql/${PG_VERSION}/bin:$PATH"
 HERE="$(cd "$(dirname "$0")" && pwd)"

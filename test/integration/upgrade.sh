@@ -25,17 +25,9 @@ set -uo pipefail
 PG_VERSION="${UPGRADE_PG_VERSION:-15}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
-# shellcheck source=test/lib/free_port.sh
-source "$ROOT/test/lib/free_port.sh"
-
-if [[ -z "${TENANCY_UPGRADE_IN_VIRTUALENV:-}" ]]; then
-  export TENANCY_UPGRADE_IN_VIRTUALENV=1
-  if [[ -z "${PGPORT:-}" ]]; then
-    PGPORT=$(free_port) || { echo "upgrade: no free port found" >&2; exit 1; }
-    export PGPORT
-  fi
-  exec pg_virtualenv -t -v "$PG_VERSION" -o tenancy.create_key_file=on bash "$0" "$@"
-fi
+# shellcheck source=test/lib/throwaway_cluster.sh
+source "$ROOT/test/lib/throwaway_cluster.sh"
+reexec_in_throwaway_cluster upgrade "$@"
 
 export PATH="/usr/lib/postgresql/${PG_VERSION}/bin:$PATH"
 WORK="$(mktemp -d)"
