@@ -20,6 +20,14 @@ size_t NodeKeyHash::operator()(const NodeKey &key) const noexcept {
     hash *= 0xBF58476D1CE4E5B9ull;
     hash ^= hash >> 31;
   }
+  // A final avalanche, so that every input bit reaches the low bits NodeIndex takes its slot
+  // from (without it, the high bits of the last word never did: ids differing only in their
+  // last bytes piled into one probe run).
+  hash ^= hash >> 33;
+  hash *= 0xFF51AFD7ED558CCDull;
+  hash ^= hash >> 33;
+  hash *= 0xC4CEB9FE1A85EC53ull;
+  hash ^= hash >> 33;
   return static_cast<size_t>(hash);
 }
 
@@ -47,14 +55,26 @@ std::pair<NodeId, bool> NodeIndex::insert(const NodeKey &key, NodeId id) {
   }
 }
 
-// A table of twice the size (at least 64 slots), every key re-inserted.
+// A table of twice the size (at least 64 slots), every key re-inserted. The new table is
+// allocated before the old one is given up, so a failed allocation leaves the index as it was.
 void NodeIndex::grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(std::max<size_t>(64, 2 * old.size()), Slot());
+  std::vector<Slot> bigger(std::max<size_t>(64, 2 * slots_.size()));
+  bigger.swap(slots_);
   size_ = 0;
-  for (const Slot &slot : old) {
+  for (const Slot &slot : bigger) {
     if (slot.id != kNoNode) insert(slot.key, slot.id);
   }
+}
+
+// The largest distance of a key from its home slot.
+size_t NodeIndex::longest_probe() const {
+  size_t longest = 0;
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    if (slots_[slot].id == kNoNode) continue;
+    const size_t distance = (slot - home(NodeKeyHash()(slots_[slot].key))) & (slots_.size() - 1);
+    longest = std::max(longest, distance);
+  }
+  return longest;
 }
 
 // Insert-or-find.

@@ -52,6 +52,8 @@ class NodeIndex {
   size_t size() const { return size_; }
   // Bytes held.
   size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
+  // The largest distance of a key from its home slot (a probe run's length; for tests).
+  size_t longest_probe() const;
 
  private:
   struct Slot {

@@ -1,14 +1,16 @@
 // Dependency graph functions (API.md section 6): edges are read through SPI (so the caller's
 // row-level security applies, with the type filter in the query), turned into a CSR graph, and
-// handed to the pure algorithms. Small closures are read level by level through the indexes;
-// once a traversal has read more than kFrontierEdgeBudget edges, or for whole-graph questions,
-// every visible edge is read in one pass and the graph is kept per backend, keyed by the role,
-// the tenant context and the type filter, until a change to dependencies, org_shares or
+// handed to the pure algorithms. Closures are read level by level through the indexes until
+// they pass a quarter of the table's estimated rows (frontier_edge_budget); past that, and for
+// whole-graph questions, every visible edge is read in one pass. The backend keeps one graph,
+// keyed by the role, the tenant context and the type filter: the whole graph, or the subgraph a
+// complete level-by-level closure read, until a change to dependencies, org_shares or
 // organizations invalidates it.
 extern "C" {
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
@@ -95,16 +97,20 @@ struct GraphCache {
 GraphCache cache;
 bool callback_registered = false;
 Oid watched[3] = {InvalidOid, InvalidOid, InvalidOid};
+// Invalidations of the watched tables seen so far. A graph is cached only when none arrived
+// between the start of its call and the end of its read: one that did may have been read under
+// a snapshot that misses the change.
+uint64_t invalidations = 0;
 
 // Relcache callback: a change to one of the watched tables (rows, through the statement
-// triggers, or definition) empties the cache.
+// triggers, or definition) invalidates the cache. The graph itself is freed at the next call's
+// sync, never here: the callback can run in the middle of a call that is reading the graph
+// (any lock or catalog access accepts invalidations, a tuplestore spilling to disk included).
 void invalidate_graph_cache(Datum, Oid relation) {
-  if (!cache.valid) return;
   for (const Oid oid : watched) {
-    if (relation == InvalidOid || relation == oid) {
+    if (relation == InvalidOid || (oid != InvalidOid && relation == oid)) {
+      ++invalidations;
       cache.valid = false;
-      cache.graph.reset();
-      watched[0] = watched[1] = watched[2] = InvalidOid;
       return;
     }
   }
@@ -129,6 +135,7 @@ void sync_cache_with_changes() {
     AcceptInvalidationMessages();
     watch_tables();
   });
+  if (!cache.valid) cache.graph.reset();
 }
 
 // The key of this call: the current role, the tenant context's organization, the types.
@@ -222,15 +229,18 @@ bool cached_closure_usable(const CacheKey &key, const NodeKey &start, Direction 
          (cache.direction == direction && cache.graph->find(start) != tenancy::kNoNode);
 }
 
-// Replaces the cache with graph, read under key (whole, or a subgraph closed in direction).
+// Replaces the cache with graph, read under key (whole, or a subgraph closed in direction),
+// and returns it. It counts as cached only when no invalidation arrived since generation (the
+// count at the start of the call) and the transaction's snapshot is not fixed (under REPEATABLE
+// READ the read may miss changes committed since, whose invalidations were already consumed).
 const Graph &cache_graph(const CacheKey &key, std::unique_ptr<Graph> graph, bool whole,
-                         Direction direction) {
+                         Direction direction, uint64_t generation) {
   cache.valid = false;
   cache.graph = std::move(graph);
   cache.key = key;
   cache.whole = whole;
   cache.direction = direction;
-  cache.valid = true;
+  cache.valid = invalidations == generation && !IsolationUsesXactSnapshot();
   return *cache.graph;
 }
 
@@ -254,13 +264,14 @@ Graph load_whole_graph(const TypeFilter &types) {
 
 // The whole graph for this call's key, from the cache or freshly read (and then cached).
 const Graph &whole_graph(const TypeFilter &types) {
+  const uint64_t generation = invalidations;
   sync_cache_with_changes();
   const CacheKey key = current_key(types);
   if (cached_whole_graph_usable(key)) return *cache.graph;
   cache.valid = false;
   cache.graph.reset();
   return cache_graph(key, std::make_unique<Graph>(load_whole_graph(types)), true,
-                     Direction::kDownstream);
+                     Direction::kDownstream, generation);
 }
 
 // Reads the edges out of the given nodes (direction: source side for downstream, target side
@@ -359,6 +370,7 @@ size_t frontier_edge_budget() {
 // max_depth is returned in local.
 const Graph &graph_for_closure(const NodeKey &start, Direction direction, int max_depth,
                                const TypeFilter &types, std::unique_ptr<Graph> &local) {
+  const uint64_t generation = invalidations;
   sync_cache_with_changes();
   const CacheKey key = current_key(types);
   if (cached_closure_usable(key, start, direction)) return *cache.graph;
@@ -399,7 +411,12 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
   }
   if (over_budget) return whole_graph(types);
   auto graph = std::make_unique<Graph>(builder.build());
-  if (frontier.empty()) return cache_graph(key, std::move(graph), false, direction);
+  // A complete subgraph is cached, unless it is empty or would evict a whole graph (which
+  // answers every question; a subgraph answers closures in one direction only).
+  const bool keeps_whole_graph = cache.valid && cache.whole;
+  if (frontier.empty() && graph->edge_count() > 0 && !keeps_whole_graph) {
+    return cache_graph(key, std::move(graph), false, direction, generation);
+  }
   local = std::move(graph);
   return *local;
 }
@@ -578,6 +595,5 @@ TENANCY_FUNCTION(tenancy_dependency_graph) {
   const NodeId root = graph.find(start);
   if (root == tenancy::kNoNode) PG_RETURN_NULL();
   const auto entries = tenancy::closure(graph, root, direction, max_depth, check_interrupts);
-  TypeNameDatums type_names(graph);
   return tpg::text_datum(tenancy::render_closure(graph, root, entries, direction, format));
 }

@@ -256,7 +256,8 @@ COMMENT ON FUNCTION tenancy.ledger_fx_rates_complete(date, date, text, uuid[]) I
 -- the calling query: a prepared call is planned once, with its grouping keys folded to
 -- constants, exactly like the hand-written query (names are bound when the function is
 -- created, so the caller's search_path cannot redirect them). The checks run first, as the
--- query's one-time filters.
+-- query's one-time filters; the fx-rate check, which reads the entries, is a sub-select, so it
+-- runs once in the leader even in a parallel plan.
 CREATE FUNCTION tenancy.ledger_summary(from_date date, to_date date,
                                        group_by text[] DEFAULT '{organization,currency}',
                                        period text DEFAULT NULL, target_currency text DEFAULT NULL,
@@ -285,8 +286,9 @@ BEGIN ATOMIC
                                                 ledger_summary.group_by, ledger_summary.period,
                                                 ledger_summary.target_currency)
      AND (ledger_summary.target_currency IS NULL
-          OR tenancy.ledger_fx_rates_complete(ledger_summary.from_date, ledger_summary.to_date,
-                                              ledger_summary.target_currency, ledger_summary.org_ids))
+          OR (SELECT tenancy.ledger_fx_rates_complete(ledger_summary.from_date, ledger_summary.to_date,
+                                                      ledger_summary.target_currency,
+                                                      ledger_summary.org_ids)))
      AND l.entry_date BETWEEN ledger_summary.from_date AND ledger_summary.to_date
      AND (ledger_summary.org_ids IS NULL OR l.organization_id = ANY (ledger_summary.org_ids))
    GROUP BY 1, 2, 3, 4

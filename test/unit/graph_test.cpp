@@ -587,6 +587,21 @@ TEST(NodeIndex, MatchesAReferenceMap) {
   EXPECT_GE(index.memory_bytes(), 2 * index.size() * sizeof(NodeKey));
 }
 
+// Entity ids that differ only in their last two bytes (an attacker chooses entity ids) still
+// spread over the table: no long probe run.
+TEST(NodeIndex, IdsDifferingInTheirLastBytesSpread) {
+  tenancy::NodeIndex index;
+  const NodeKey base = node_key(77, 3);
+  for (uint32_t i = 0; i < 65536; ++i) {
+    NodeKey key = base;
+    key.entity.bytes[14] = static_cast<uint8_t>(i >> 8);
+    key.entity.bytes[15] = static_cast<uint8_t>(i);
+    index.insert(key, i);
+  }
+  EXPECT_EQ(index.size(), 65536u);
+  EXPECT_LT(index.longest_probe(), 64u);
+}
+
 // An empty index finds nothing (and has no table yet).
 TEST(NodeIndex, EmptyFindsNothing) {
   const tenancy::NodeIndex index;
