@@ -95,6 +95,7 @@ run_integration upgrade
 run_integration pooling
 run_integration cancellation
 run_integration crash_safety
+run_integration sanitizers
 
 echo "== fuzzing (every tenancy function with hostile arguments; sqlsmith as the application role)"
 run_integration arguments test/fuzz
