@@ -262,9 +262,11 @@ Graph load_whole_graph(const TypeFilter &types) {
   return builder.build();
 }
 
-// The whole graph for this call's key, from the cache or freshly read (and then cached).
-const Graph &whole_graph(const TypeFilter &types) {
-  const uint64_t generation = invalidations;
+// The whole graph for this call's key, from the cache or freshly read (and then cached unless
+// an invalidation arrived since generation, the count when the call began: a caller that has
+// already read level by level passes its own, since its statement's snapshot is older than
+// anything consumed meanwhile).
+const Graph &whole_graph(const TypeFilter &types, uint64_t generation) {
   sync_cache_with_changes();
   const CacheKey key = current_key(types);
   if (cached_whole_graph_usable(key)) return *cache.graph;
@@ -273,6 +275,9 @@ const Graph &whole_graph(const TypeFilter &types) {
   return cache_graph(key, std::make_unique<Graph>(load_whole_graph(types)), true,
                      Direction::kDownstream, generation);
 }
+
+// The whole graph, for a call that starts with it.
+const Graph &whole_graph(const TypeFilter &types) { return whole_graph(types, invalidations); }
 
 // Reads the edges out of the given nodes (direction: source side for downstream, target side
 // for upstream) into builder, and their far ends into far_ends; returns how many rows were read.
@@ -409,7 +414,7 @@ const Graph &graph_for_closure(const NodeKey &start, Direction direction, int ma
     if (!over_budget && is_visible_node(start, types)) builder.intern(start);
     connection.finish();
   }
-  if (over_budget) return whole_graph(types);
+  if (over_budget) return whole_graph(types, generation);
   auto graph = std::make_unique<Graph>(builder.build());
   // A complete subgraph is cached, unless it is empty or would evict a whole graph (which
   // answers every question; a subgraph answers closures in one direction only).

@@ -28,12 +28,8 @@ std::optional<Uuid> optional_uuid_arg(FunctionCallInfo fcinfo, int n) {
   return uuid_arg(fcinfo, n);
 }
 
-// Detoasts inside pg_call, then copies into C++ memory.
-std::string text_from_datum(Datum value) {
-  text *detoasted =
-      pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<varlena *>(value)); });
-  return std::string(VARDATA_ANY(detoasted), VARSIZE_ANY_EXHDR(detoasted));
-}
+// A copy, in C++ memory, of text_view's characters.
+std::string text_from_datum(Datum value) { return std::string(text_view(value)); }
 
 // In-line values (short or plain headers) are read in place; others are detoasted first.
 std::string_view text_view(Datum value) {
