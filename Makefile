@@ -1,7 +1,7 @@
 # PGXS build of the tenancy extension: the authority for what gets built and installed.
 
 EXTENSION = tenancy
-EXTVERSION = 1.1
+EXTVERSION = 1.2
 MODULE_big = tenancy
 
 # The two zones. PostgreSQL-zone files: src/pg/, the *_pg.cpp entry files, and the library

@@ -80,47 +80,13 @@ COMMENT ON FUNCTION tenancy.check_currency(text, text) IS 'Raises 22023 unless t
 -- organization's live projects (another organization's answers like a missing one, 42704).
 -- SECURITY DEFINER: the application role cannot insert into cost_ledger itself, so every entry
 -- passes these checks; the organization and user are the context's.
+-- Written in C (record_cost_pg.cpp): in PL/pgSQL the checks cost more than the INSERT's margin.
 CREATE FUNCTION tenancy.record_cost(amount numeric, currency text, entry_date date,
                                     description text DEFAULT NULL, project_id uuid DEFAULT NULL)
 RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, tenancy, pg_temp
-AS $$
-DECLARE
-  -- The checks are written out here rather than called (require_ledger_writer, check_currency):
-  -- each nested function with its own search_path costs a GUC save and restore per call, and
-  -- this is the ledger's hot path.
-  org uuid := tenancy.current_org_id();
-  new_id uuid;
-BEGIN
-  IF org IS NULL OR NOT tenancy.has_role('MEMBER') THEN
-    RAISE EXCEPTION 'writing to the ledger needs a tenant context with the MEMBER role or higher'
-      USING ERRCODE = '42501';
-  END IF;
-  IF amount IS NULL OR amount IN ('NaN', 'Infinity', '-Infinity') THEN
-    RAISE EXCEPTION 'amount must be a finite number' USING ERRCODE = '22023';
-  END IF;
-  IF amount <> trunc(amount, 2) THEN
-    RAISE EXCEPTION 'amount must have at most 2 decimal places' USING ERRCODE = '22023';
-  END IF;
-  IF currency IS NULL OR currency !~ '^[A-Z]{3}$' THEN
-    RAISE EXCEPTION 'currency must be an ISO 4217 code: three upper-case letters' USING ERRCODE = '22023';
-  END IF;
-  IF entry_date IS NULL OR NOT isfinite(entry_date) THEN
-    RAISE EXCEPTION 'entry_date must be a finite date' USING ERRCODE = '22023';
-  END IF;
-  IF project_id IS NOT NULL AND NOT EXISTS (
-       SELECT 1 FROM tenancy.projects p
-        WHERE p.organization_id = org AND p.id = record_cost.project_id AND p.deleted_at IS NULL) THEN
-    RAISE EXCEPTION 'project does not exist' USING ERRCODE = '42704';
-  END IF;
-  INSERT INTO tenancy.cost_ledger (organization_id, project_id, description, amount, currency,
-                                   entry_date, created_by_id)
-  VALUES (org, project_id, description, amount, currency, entry_date, tenancy.current_user_id())
-  RETURNING id INTO new_id;
-  RETURN new_id;
-END;
-$$;
+AS 'MODULE_PATHNAME', 'tenancy_record_cost';
 COMMENT ON FUNCTION tenancy.record_cost(numeric, text, date, text, uuid) IS
   'Records a cost entry of the context''s organization (MEMBER+); returns its id.';
 
@@ -232,14 +198,20 @@ AS $$
 DECLARE
   missing record;
 BEGIN
+  -- An entry has no rate on or before its date exactly when its date is before the pair's
+  -- first rate (or the pair has none): one row per currency to compare with, however many
+  -- daily rates there are (a NOT EXISTS on rate_date <= entry_date was planned as a hash
+  -- anti-join on the currency alone, entries x rates).
   SELECT l.currency, l.entry_date INTO missing
     FROM tenancy.cost_ledger l
+    LEFT JOIN (SELECT r.base, min(r.rate_date) AS first_rate_date
+                 FROM tenancy.fx_rates r
+                WHERE r.quote = target_currency::char(3)
+                GROUP BY r.base) first_rates ON first_rates.base = l.currency
    WHERE l.entry_date BETWEEN from_date AND to_date
      AND (org_ids IS NULL OR l.organization_id = ANY (org_ids))
      AND l.currency <> target_currency
-     AND NOT EXISTS (SELECT 1 FROM tenancy.fx_rates r
-                      WHERE r.base = l.currency AND r.quote = target_currency::char(3)
-                        AND r.rate_date <= l.entry_date)
+     AND (first_rates.first_rate_date IS NULL OR l.entry_date < first_rates.first_rate_date)
    ORDER BY l.entry_date, l.currency
    LIMIT 1;
   IF FOUND THEN
@@ -257,7 +229,10 @@ COMMENT ON FUNCTION tenancy.ledger_fx_rates_complete(date, date, text, uuid[]) I
 -- constants, exactly like the hand-written query (names are bound when the function is
 -- created, so the caller's search_path cannot redirect them). The checks run first, as the
 -- query's one-time filters; the fx-rate check, which reads the entries, is a sub-select, so it
--- runs once in the leader even in a parallel plan.
+-- runs once in the leader even in a parallel plan. The totals are a MATERIALIZED CTE, planned
+-- on their own, then ordered: ordering inside would make the planner sort every entry for a
+-- GroupAggregate (it expects about as many groups as entries, where there are a few dozen),
+-- with text comparisons on the currency, instead of hashing them and sorting the few totals.
 CREATE FUNCTION tenancy.ledger_summary(from_date date, to_date date,
                                        group_by text[] DEFAULT '{organization,currency}',
                                        period text DEFAULT NULL, target_currency text DEFAULT NULL,
@@ -266,6 +241,7 @@ RETURNS TABLE (organization_id uuid, project_id uuid, period_start date, currenc
                total numeric, entry_count bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
+  WITH totals AS MATERIALIZED (
   SELECT CASE WHEN 'organization' = ANY (ledger_summary.group_by) THEN l.organization_id END,
          CASE WHEN 'project' = ANY (ledger_summary.group_by) THEN l.project_id END,
          CASE WHEN ledger_summary.period IS NOT NULL
@@ -291,8 +267,8 @@ BEGIN ATOMIC
                                                       ledger_summary.org_ids)))
      AND l.entry_date BETWEEN ledger_summary.from_date AND ledger_summary.to_date
      AND (ledger_summary.org_ids IS NULL OR l.organization_id = ANY (ledger_summary.org_ids))
-   GROUP BY 1, 2, 3, 4
-   ORDER BY 1, 2, 3, 4;
+   GROUP BY 1, 2, 3, 4)
+  SELECT * FROM totals ORDER BY 1, 2, 3, 4;
 END;
 COMMENT ON FUNCTION tenancy.ledger_summary(date, date, text[], text, text, uuid[]) IS
   'Ledger totals of the visible organizations by organization/project/currency/period, optionally converted to one currency.';
