@@ -55,6 +55,11 @@ std::pair<NodeId, bool> NodeIndex::insert(const NodeKey &key, NodeId id) {
   }
 }
 
+// A prefetch of the home slot's cache line.
+void NodeIndex::prefetch(const NodeKey &key) const noexcept {
+  if (!slots_.empty()) __builtin_prefetch(&slots_[home(NodeKeyHash()(key))]);
+}
+
 // A table of twice the size (at least 64 slots), every key re-inserted. The new table is
 // allocated before the old one is given up, so a failed allocation leaves the index as it was.
 void NodeIndex::grow() {
@@ -77,30 +82,56 @@ size_t NodeIndex::longest_probe() const {
   return longest;
 }
 
-// Insert-or-find.
+// Insert-or-find, after the pending edges (so ids follow the order of first sight).
 NodeId GraphBuilder::intern(const NodeKey &key) {
+  flush_pending();
+  return intern_now(key);
+}
+
+// Insert-or-find in the index; a new node gets the next id.
+NodeId GraphBuilder::intern_now(const NodeKey &key) {
   const auto [id, inserted] = ids_.insert(key, static_cast<NodeId>(keys_.size()));
   if (inserted) keys_.push_back(key);
   return id;
 }
 
-// Both ends interned (the source looked up only when it differs from the previous edge's);
-// the type interned; the edge appended.
+// The type interned now; the ends queued until a batch is full.
 void GraphBuilder::add_edge(const NodeKey &source, const NodeKey &target, std::string_view type) {
-  if (last_source_ == kNoNode || !(last_source_key_ == source)) {
-    last_source_ = intern(source);
-    last_source_key_ = source;
-  }
-  const NodeId from = last_source_;
-  const NodeId to = intern(target);
   if (last_type_ >= types_.size() || types_[last_type_] != type) {
     const auto [it, inserted] =
         type_ids_.emplace(std::string(type), static_cast<uint32_t>(types_.size()));
     if (inserted) types_.emplace_back(type);
     last_type_ = it->second;
   }
-  sources_.push_back(from);
-  targets_.push_back(Arc{to, last_type_});
+  pending_[pending_count_++] = PendingEdge{source, target, last_type_};
+  if (pending_count_ == kBatch) flush_pending();
+}
+
+// Prefetches every pending end's slot (a repeated source once), then interns them in order.
+void GraphBuilder::flush_pending() {
+  if (pending_count_ == 0) return;
+  const size_t count = pending_count_;
+  pending_count_ = 0;  // append_edge interns directly
+  for (size_t i = 0; i < count; ++i) {
+    if (i == 0 || !(pending_[i].source == pending_[i - 1].source)) {
+      ids_.prefetch(pending_[i].source);
+    }
+    ids_.prefetch(pending_[i].target);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    append_edge(pending_[i].source, pending_[i].target, pending_[i].type);
+  }
+}
+
+// Both ends interned (the source looked up only when it differs from the previous edge's).
+void GraphBuilder::append_edge(const NodeKey &source, const NodeKey &target, uint32_t type) {
+  if (last_source_ == kNoNode || !(last_source_key_ == source)) {
+    last_source_ = intern_now(source);
+    last_source_key_ = source;
+  }
+  const NodeId to = intern_now(target);
+  sources_.push_back(last_source_);
+  targets_.push_back(Arc{to, type});
 }
 
 namespace {
@@ -121,6 +152,7 @@ void build_csr(size_t node_count, const std::vector<NodeId> &from, const std::ve
 
 // Forward arcs grouped by source, backward arcs grouped by target.
 Graph GraphBuilder::build() {
+  flush_pending();
   Graph graph;
   const size_t nodes = keys_.size();
   build_csr(nodes, sources_, targets_, graph.forward_offsets_, graph.forward_arcs_);

@@ -48,6 +48,9 @@ class NodeIndex {
   NodeId find(const NodeKey &key) const noexcept;
   // The id of key, adding it with id when absent; second is true when it was added.
   std::pair<NodeId, bool> insert(const NodeKey &key, NodeId id);
+  // Asks the CPU to start loading key's home slot (a hint: a later find or insert of key then
+  // waits less for memory; the table does not fit in cache on large graphs).
+  void prefetch(const NodeKey &key) const noexcept;
   // The number of keys.
   size_t size() const { return size_; }
   // Bytes held.
@@ -81,16 +84,34 @@ struct Arc {
 // Collects edges, then freezes them into a Graph.
 class GraphBuilder {
  public:
-  // The id of a node, interning it on first sight.
+  // The id of a node, interning it on first sight (ids follow the order of first sight, the
+  // edges added before included).
   NodeId intern(const NodeKey &key);
-  // Adds the edge source -> target of the given type (types are interned too).
+  // Adds the edge source -> target of the given type (types are interned too). The ends are
+  // interned in batches, their slots prefetched first, so that the memory waits overlap.
   void add_edge(const NodeKey &source, const NodeKey &target, std::string_view type);
   // The number of edges added.
-  size_t edge_count() const { return sources_.size(); }
+  size_t edge_count() const { return sources_.size() + pending_count_; }
   // Builds the CSR arrays; the builder is left empty.
   class Graph build();
 
  private:
+  // An added edge whose ends are not interned yet.
+  struct PendingEdge {
+    NodeKey source;
+    NodeKey target;
+    uint32_t type;
+  };
+  static constexpr size_t kBatch = 32;
+  // Interns the pending edges' ends, in order, after prefetching their slots.
+  void flush_pending();
+  // Insert-or-find without flushing.
+  NodeId intern_now(const NodeKey &key);
+  // Interns the ends of one edge and appends it.
+  void append_edge(const NodeKey &source, const NodeKey &target, uint32_t type);
+
+  PendingEdge pending_[kBatch];
+  size_t pending_count_ = 0;
   NodeIndex ids_;
   std::vector<NodeKey> keys_;
   std::unordered_map<std::string, uint32_t> type_ids_;

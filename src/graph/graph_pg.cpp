@@ -41,6 +41,7 @@ extern "C" {
 #include "pg/datum.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "pg/spi_stream.hpp"
 #include "pg/srf.hpp"
 
 namespace {
@@ -190,8 +191,9 @@ void check_edge_limit(size_t edges) {
     throw Error(kProgramLimitExceeded,
                 "the dependency graph has more than tenancy.graph_max_edges (" +
                     std::to_string(graph_max_edges) + ") visible edges",
-                "The traversal was stopped before loading more; each edge costs about 100 bytes "
-                "of backend memory.",
+                "The traversal was stopped before loading more. A loaded graph holds about 30 "
+                "bytes of backend memory per edge; reading level by level takes a few hundred "
+                "per edge while it lasts.",
                 "Narrow it with types, or raise tenancy.graph_max_edges.");
   }
 }
@@ -256,8 +258,8 @@ Graph load_whole_graph(const TypeFilter &types) {
   bool types_null = false;
   Datum argument = types_datum(types, &types_null);
   const char nulls[] = {types_null ? 'n' : ' ', '\0'};
-  tpg::SpiCursorReader reader(statement, &argument, nulls, kEdgeColumns, 10000);
-  reader.for_each([&](const tpg::SpiRow &row) { add_row(builder, row); });
+  tpg::stream_rows(statement, &argument, nulls, kEdgeColumns,
+                   [&](const tpg::SpiRow &row) { add_row(builder, row); });
   connection.finish();
   return builder.build();
 }
@@ -317,17 +319,13 @@ size_t read_level(const std::vector<NodeKey> &nodes, Direction direction, const 
   bool types_null = false;
   arguments[2] = types_datum(types, &types_null);
   const char nulls[] = {' ', ' ', types_null ? 'n' : ' ', '\0'};
-  size_t rows = 0;
-  tpg::SpiCursorReader reader(direction == Direction::kDownstream ? downstream : upstream,
-                              arguments, nulls, kEdgeColumns, 10000);
   const int far_org = direction == Direction::kDownstream ? 2 : 0;
-  reader.for_each([&](const tpg::SpiRow &row) {
-    add_row(builder, row);
-    far_ends.push_back(
-        NodeKey{uuid_value(row.values[far_org]), uuid_value(row.values[far_org + 1])});
-    ++rows;
-  });
-  return rows;
+  return tpg::stream_rows(direction == Direction::kDownstream ? downstream : upstream, arguments,
+                          nulls, kEdgeColumns, [&](const tpg::SpiRow &row) {
+                            add_row(builder, row);
+                            far_ends.push_back(NodeKey{uuid_value(row.values[far_org]),
+                                                       uuid_value(row.values[far_org + 1])});
+                          });
 }
 
 // True when node is an end of a visible edge (of the types).

@@ -110,18 +110,22 @@ void SpiCursorReader::release_batch() {
 
 // Column count and types must match exactly what the caller will read.
 void SpiCursorReader::check_columns(TupleDesc descriptor) {
-  if (descriptor->natts != static_cast<int>(expected_columns_.size())) {
+  check_result_columns(descriptor, expected_columns_);
+}
+
+// 42804 unless the descriptor has exactly the expected column types.
+void check_result_columns(TupleDesc descriptor, const std::vector<Oid> &expected) {
+  if (descriptor->natts != static_cast<int>(expected.size())) {
     throw Error(sqlstate::kDatatypeMismatch, "query returned " + std::to_string(descriptor->natts) +
                                                  " columns, expected " +
-                                                 std::to_string(expected_columns_.size()));
+                                                 std::to_string(expected.size()));
   }
   for (int i = 0; i < descriptor->natts; ++i) {
     const Oid actual = TupleDescAttr(descriptor, i)->atttypid;
-    if (actual != expected_columns_[i]) {
+    if (actual != expected[i]) {
       throw Error(sqlstate::kDatatypeMismatch, "query column " + std::to_string(i + 1) +
                                                    " has type oid " + std::to_string(actual) +
-                                                   ", expected " +
-                                                   std::to_string(expected_columns_[i]));
+                                                   ", expected " + std::to_string(expected[i]));
     }
   }
 }

@@ -59,6 +59,9 @@ class SpiStatement {
   SPIPlanPtr plan_ = nullptr;
 };
 
+// 42804 unless the descriptor has exactly the expected column types.
+void check_result_columns(TupleDesc descriptor, const std::vector<Oid> &expected);
+
 // One fetched row: values valid until the next batch is fetched.
 struct SpiRow {
   const Datum *values;
