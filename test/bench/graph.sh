@@ -25,7 +25,8 @@
 #              WITH RECURSIVE r(org, entity) AS (VALUES (root) UNION
 #                SELECT d.target_org_id, d.target_entity_id FROM r JOIN tenancy.dependencies d
 #                  ON d.source_org_id = r.org AND d.source_entity_id = r.entity)
-#            (informational: the same as the superuser, i.e. without row-level security)
+#            (informational: the same as the superuser, i.e. without row-level security; so
+#            is tenancy's first call, which shows what RLS adds to each)
 #   peer 3   pgRouting: SELECT * FROM pgr_breadthFirstSearch('SELECT id, source, target, cost
 #            FROM bench_edges', root_id), over bench_nodes (node -> bigint id) and bench_edges
 #            (id, source, target, cost 1), built from tenancy.dependencies untimed
@@ -159,8 +160,9 @@ USER1="'00000000-0000-4000-9000-000000000001'::uuid"
 # Guard for the other answers (they all finish well within it at the defaults).
 GUARD_TIMEOUT=600
 
-ANSWERS=(tenancy_first tenancy_cached peer1 peer2 peer2_norls peer3)
+ANSWERS=(tenancy_first tenancy_cached tenancy_norls peer1 peer2 peer2_norls peer3)
 declare -A LABEL=([tenancy_first]="tenancy first call (a)" [tenancy_cached]="tenancy cached call (b)"
+                  [tenancy_norls]="tenancy first, superuser (no RLS)"
                   [peer1]="peer 1 recursive paths+min" [peer2]="peer 2 recursive reachability"
                   [peer2_norls]="peer 2 as superuser (no RLS)" [peer3]="peer 3 pgr_breadthFirstSearch")
 declare -A RUNS=() MEDIAN=() INFO=() PEER1=() CHECKS=()
@@ -454,7 +456,7 @@ time_answers() {
     done < <(
       { timed "$Q_TENANCY" tenancy_first; timed "$Q_TENANCY" tenancy_cached; } | timing_session app
       timed "$Q_PEER2" peer2 | timing_session app
-      timed "$Q_PEER2" peer2_norls | timing_session superuser
+      { timed "$Q_TENANCY" tenancy_norls; timed "$Q_PEER2" peer2_norls; } | timing_session superuser
       {
         # Loads pgRouting's library and plans its SQL functions once (untimed).
         echo "\\o /dev/null"
@@ -463,8 +465,8 @@ time_answers() {
         timed "$Q_PEER3" peer3
       } | timing_session app)
     echo "$line"
-    if [[ $n != 5 ]]; then
-      echo "a timing session of $g failed (round $rep: $n of 5 timings)" >&2
+    if [[ $n != 6 ]]; then
+      echo "a timing session of $g failed (round $rep: $n of 6 timings)" >&2
       exit 1
     fi
   done
@@ -682,6 +684,14 @@ report_targets() {
       "$(ratio "${MEDIAN[$g/peer2]}" "${MEDIAN[$g/tenancy_cached]}")" \
       "$(ratio "${MEDIAN[$g/peer3]}" "${MEDIAN[$g/tenancy_cached]}")" "${PEER1[$g]}"
   done
+  echo "without RLS (both as superuser; what RLS adds is the same filter on every edge read):"
+  for g in "${GRAPHS[@]}"; do
+    printf '  %-8s peer 2 / tenancy first call = %s (with RLS %s); RLS adds %s ms to tenancy, %s ms to peer 2\n' "$g" \
+      "$(ratio "${MEDIAN[$g/peer2_norls]}" "${MEDIAN[$g/tenancy_norls]}")" \
+      "$(ratio "${MEDIAN[$g/peer2]}" "${MEDIAN[$g/tenancy_first]}")" \
+      "$(awk -v a="${MEDIAN[$g/tenancy_first]}" -v b="${MEDIAN[$g/tenancy_norls]}" 'BEGIN {printf "%.0f", a - b}')" \
+      "$(awk -v a="${MEDIAN[$g/peer2]}" -v b="${MEDIAN[$g/peer2_norls]}" 'BEGIN {printf "%.0f", a - b}')"
+  done
   echo
   echo "split of tenancy's first call (ms; load = whole-graph read through SPI and build, from dependency_cycles):"
   for g in "${GRAPHS[@]}"; do
@@ -698,7 +708,8 @@ report_targets() {
 }
 
 main() {
-  local started=$SECONDS g timeout
+  local started=$SECONDS g timeout ticks all_ticks
+  all_ticks=$(cpu_ticks)
   echo "== tenancy dependency-graph benchmark (PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), $(nproc) CPUs)"
   echo "   graphs: ${GRAPHS[*]}; dag $DAG_NODES nodes / $DAG_EDGES edges, chain $CHAIN_NODES nodes," \
        "lattice $LATTICE_LAYERS x $LATTICE_WIDTH; $ORGS orgs; $REPS rounds; shared_buffers $SHARED_BUFFERS," \
@@ -713,7 +724,9 @@ main() {
     define_queries "$g"
     verify "$g"
     show_peer2_plan
+    ticks=$(cpu_ticks)
     time_answers "$g"
+    echo "  CPU steal while timing $g: $(steal_since "$ticks") of the machine's CPU time"
     split "$g"
     if [[ $g == dag ]]; then
       invalidation "$g"
@@ -728,7 +741,8 @@ main() {
   report_targets
   echo
   echo "checks: $(for g in "${GRAPHS[@]}"; do printf '%s: %s' "$g" "${CHECKS[$g]}"; done)"
-  echo "total time $((SECONDS - started)) s"
+  echo "total time $((SECONDS - started)) s; CPU steal (time the host gave to other guests) during" \
+       "the run: $(steal_since "$all_ticks"); timings taken under high steal are unreliable"
   if [[ $FAILED != 0 ]]; then
     echo "an answer differed or a step failed (see above)" >&2
     exit 1

@@ -652,7 +652,8 @@ report_summary() {
 }
 
 main() {
-  local started=$SECONDS step
+  local started=$SECONDS step ticks
+  declare -gA STEAL=()
   echo "== tenancy cost-ledger benchmark (PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), $(nproc) CPUs," \
        "shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers'))"
   echo "   $ROWS entries over $ORGS organizations; part 1: $AGG_REPS timed runs per aggregate and mode, jit $JIT;" \
@@ -669,28 +670,39 @@ main() {
   write_scripts
 
   echo "== 1. money_sum vs sum(numeric), sum(bigint), count(*) over bench_ledger"
+  ticks=$(cpu_ticks)
   show_aggregate_plans
   AGG_CHECK="" AGG_TOTAL=""
   time_aggregates
   echo "  $AGG_CHECK; $AGG_TOTAL"
   echo "  $(grouped_check)"
   report_aggregates
+  STEAL[1]=$(steal_since "$ticks")
+  echo "  CPU steal during part 1: ${STEAL[1]} of the machine's CPU time"
 
   echo
   echo "== 2. ledger_summary vs the hand-written query (org $SUMMARY_K, $SUMMARY_FROM..$SUMMARY_TO, as $APP_ROLE)"
+  ticks=$(cpu_ticks)
   summary_check
   run_rounds "$SUMMARY_CLIENTS" "${SUMMARY_VARIANTS[@]}"
   report_tps handwritten "$SUMMARY_CLIENTS" "${SUMMARY_VARIANTS[@]}"
+  STEAL[2]=$(steal_since "$ticks")
+  echo "  CPU steal during part 2: ${STEAL[2]} of the machine's CPU time"
 
   echo
   echo "== 3. record_cost vs a plain INSERT ($INSERT_CLIENTS clients, organizations $((ORGS + 1))..$((ORGS + INSERT_ORGS)), as $APP_ROLE)"
+  ticks=$(cpu_ticks)
   insert_check
   run_rounds "$INSERT_CLIENTS" "${INSERT_VARIANTS[@]}"
   report_tps insert "$INSERT_CLIENTS" "${INSERT_VARIANTS[@]}"
+  STEAL[3]=$(steal_since "$ticks")
+  echo "  CPU steal during part 3: ${STEAL[3]} of the machine's CPU time"
 
   echo
   echo "== summary"
   report_summary
+  echo "CPU steal (time the host gave to other guests) during parts 1, 2, 3: ${STEAL[1]}, ${STEAL[2]}, ${STEAL[3]};" \
+       "timings taken under high steal are unreliable"
   echo
   echo "total time $((SECONDS - started)) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 }

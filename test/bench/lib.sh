@@ -23,3 +23,19 @@ pgbench_tps() {
   fi
   echo "$tps"
 }
+
+# Prints the machine's CPU time so far as "total steal" (clock ticks, from /proc/stat's cpu
+# line); steal is time the hypervisor gave to other guests while this one wanted to run.
+cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat; }
+
+# Prints the share of CPU time stolen since the cpu_ticks reading given as $1 ("total steal"),
+# in percent: a benchmark's timings are unreliable when it is high.
+steal_since() {
+  local now
+  now=$(cpu_ticks)
+  awk -v a="$1" -v b="$now" 'BEGIN {
+    split(a, A, " "); split(b, B, " ")
+    total = B[1] - A[1]; share = (total > 0) ? 100 * (B[2] - A[2]) / total : 0
+    printf "%.0f%%", share
+  }'
+}
