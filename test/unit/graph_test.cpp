@@ -650,6 +650,46 @@ TEST(Graph, RepeatedAndAlternatingSourcesAndTypes) {
   EXPECT_EQ(edges, expected);
 }
 
+// The builder interns edge ends in batches: ids still follow the order of first sight, with
+// intern() calls between the edges, over many batch boundaries (1,000 edges, batches of 32),
+// and every edge keeps its ends, its type and its place among its source's arcs.
+TEST(Graph, BatchedInterningKeepsFirstSightOrder) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> pick(0, 299);
+  GraphBuilder builder;
+  std::map<int, NodeId> reference;  // node number -> id by first sight
+  const auto see = [&](int node) {
+    reference.emplace(node, static_cast<NodeId>(reference.size()));
+    return reference.at(node);
+  };
+  std::map<NodeId, std::vector<std::pair<NodeId, std::string>>> expected_arcs;
+  int source = pick(rng);
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 7 == 0) source = pick(rng);  // runs of one source, as the edges are read
+    const int target = pick(rng);
+    const std::string type = i % 3 == 0 ? "reads" : "uses";
+    builder.add_edge(node_key(source, 4), node_key(target, 4), type);
+    const NodeId from = see(source);
+    expected_arcs[from].emplace_back(see(target), type);
+    if (i % 97 == 0) {
+      const int lone = 300 + i;  // a node without edges, interned between edges
+      EXPECT_EQ(builder.intern(node_key(lone, 4)), see(lone)) << "at edge " << i;
+    }
+    EXPECT_EQ(builder.edge_count(), static_cast<size_t>(i + 1));
+  }
+  const Graph graph = builder.build();
+  ASSERT_EQ(graph.node_count(), reference.size());
+  for (const auto &[node, id] : reference) EXPECT_EQ(graph.key(id), node_key(node, 4)) << node;
+  for (NodeId node = 0; node < graph.node_count(); ++node) {
+    std::vector<std::pair<NodeId, std::string>> arcs;
+    for (const Arc *arc = graph.arcs_begin(node, Direction::kDownstream);
+         arc != graph.arcs_end(node, Direction::kDownstream); ++arc) {
+      arcs.emplace_back(arc->node, graph.type_name(arc->type));
+    }
+    EXPECT_EQ(arcs, expected_arcs[node]) << "arcs of node " << node;
+  }
+}
+
 // Equal keys hash equally (the hash must agree with ==).
 TEST(Graph, EqualKeysHashEqually) {
   const NodeKeyHash hash;
