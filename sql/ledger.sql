@@ -96,6 +96,13 @@ SELECT s AS statement, outcome(s) FROM (VALUES
   ($$SELECT tenancy.record_cost(1e16, 'EUR', '2025-06-05')$$)) AS t(s);
 SELECT count(*) = :entries_before AS nothing_recorded FROM tenancy.cost_ledger WHERE organization_id = led_id('A');
 
+-- The project check reads with a fresh snapshot, like the INSERT's foreign key check (and like
+-- the statements of a VOLATILE PL/pgSQL function): a project created earlier in the same
+-- statement counts.
+WITH p AS (INSERT INTO tenancy.projects (organization_id, name) VALUES (led_id('A'), 'Same statement') RETURNING id)
+SELECT tenancy.record_cost(2, 'EUR', '2025-06-06', 'same statement', (SELECT id FROM p)) IS NOT NULL AS recorded_for_new_project;
+SELECT count(*) AS entries_before FROM tenancy.cost_ledger WHERE organization_id = led_id('A') \gset
+
 -- A VIEWER may read but not write (42501), neither record nor reverse.
 RESET ROLE;
 SELECT led_context('A', 'a-viewer') AS role;

@@ -81,7 +81,8 @@ struct Arc {
   uint32_t type;
 };
 
-// Collects edges, then freezes them into a Graph.
+// Collects edges, then freezes them into a Graph. After an exception (an allocation failing)
+// a builder is unusable: queued edges may be lost; callers discard it.
 class GraphBuilder {
  public:
   // The id of a node, interning it on first sight (ids follow the order of first sight, the

@@ -191,9 +191,9 @@ void check_edge_limit(size_t edges) {
     throw Error(kProgramLimitExceeded,
                 "the dependency graph has more than tenancy.graph_max_edges (" +
                     std::to_string(graph_max_edges) + ") visible edges",
-                "The traversal was stopped before loading more. A loaded graph holds about 30 "
-                "bytes of backend memory per edge; reading level by level takes a few hundred "
-                "per edge while it lasts.",
+                "The traversal was stopped before loading more. A loaded graph holds about 16 "
+                "bytes of backend memory per edge and 150 per node (about 40 per edge while it "
+                "is built); reading level by level takes a few hundred per edge while it lasts.",
                 "Narrow it with types, or raise tenancy.graph_max_edges.");
   }
 }

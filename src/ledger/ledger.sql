@@ -241,7 +241,7 @@ RETURNS TABLE (organization_id uuid, project_id uuid, period_start date, currenc
                total numeric, entry_count bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-  WITH totals AS MATERIALIZED (
+  WITH totals (organization_id, project_id, period_start, currency, total, entry_count) AS MATERIALIZED (
   SELECT CASE WHEN 'organization' = ANY (ledger_summary.group_by) THEN l.organization_id END,
          CASE WHEN 'project' = ANY (ledger_summary.group_by) THEN l.project_id END,
          CASE WHEN ledger_summary.period IS NOT NULL

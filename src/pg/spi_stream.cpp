@@ -4,8 +4,10 @@ extern "C" {
 
 #include "executor/tuptable.h"
 #include "nodes/params.h"
+#include "utils/elog.h"
 }
 
+#include <exception>
 #include <string>
 
 #include "pg/spi_stream.hpp"
@@ -26,14 +28,33 @@ void start_stream(DestReceiver *self, int, TupleDesc descriptor) {
   }
 }
 
+// The PostgreSQL error a kept exception carries (a PgError from a pg_call in the callback), or
+// nullptr for a C++ error. The catch block is left before the caller acts on the answer.
+const ErrorData *foreign_error_of(const std::exception_ptr &error) noexcept {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error &caught) {
+    return static_cast<const ErrorData *>(caught.foreign_error());
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 // receiveSlot: splits the slot (a PostgreSQL call, made with no C++ object alive in this
-// frame) and hands its values to the C++ callback; false stops the executor after an error.
+// frame) and hands its values to the C++ callback. After a C++ error it returns false, which
+// stops the executor. A PostgreSQL error caught in the callback is raised again at once, on its
+// way to the abort (PostgreSQL's state is only consistent again after it): it longjmps through
+// the executor to the pg_call around the execution, over no C++ object (the receiver and its
+// kept exception live in stream_rows' frame, above that pg_call).
 bool receive_row(TupleTableSlot *slot, DestReceiver *self) {
   auto *receiver = reinterpret_cast<RowStreamReceiver *>(self);
   if (receiver->error) return false;
   slot_getallattrs(slot);
   ++receiver->rows;
-  return receiver->deliver(receiver, SpiRow{slot->tts_values, slot->tts_isnull});
+  if (receiver->deliver(receiver, SpiRow{slot->tts_values, slot->tts_isnull})) return true;
+  const ErrorData *foreign = foreign_error_of(receiver->error);
+  if (foreign != nullptr) ReThrowError(const_cast<ErrorData *>(foreign));
+  return false;
 }
 
 // rShutdown and rDestroy: the receiver owns nothing.
@@ -67,8 +88,8 @@ void run_row_stream(SpiStatement &statement, const Datum *arguments, const char 
     options.dest = &receiver.base;
     return SPI_execute_plan_extended(plan, &options);
   });
-  // SPI reports a SELECT into a receiver that is not its own as SPI_OK_UTILITY (DestNone).
-  if (status != SPI_OK_SELECT && status != SPI_OK_UTILITY && !receiver.error) {
+  // SPI reports a SELECT as SPI_OK_UTILITY when the receiver says DestNone, as this one does.
+  if (status != SPI_OK_UTILITY && !receiver.error) {
     throw Error(sqlstate::kInternalError,
                 std::string("SPI_execute_plan_extended failed: ") + SPI_result_code_string(status));
   }

@@ -85,10 +85,10 @@ TENANCY_FUNCTION(tenancy_guard_drop) {
   if (tables.empty()) PG_RETURN_VOID();
   std::string names;
   for (const std::string &table : tables) names += (names.empty() ? "" : ", ") + table;
-  throw tenancy::Error(tenancy::sqlstate::kObjectNotInPrerequisiteState,
-                       "dropping tenancy would delete the rows of " +
-                           std::to_string(tables.size()) + " tables",
-                       "Tables with rows: " + names + ".",
-                       "Dump or export the data first; to drop anyway, a superuser can SET "
-                       "tenancy.allow_drop_with_data = on.");
+  throw tenancy::Error(
+      tenancy::sqlstate::kObjectNotInPrerequisiteState,
+      "dropping tenancy would delete the rows of " + std::to_string(tables.size()) + " tables",
+      "Tables with rows: " + names + ".",
+      "Dump or export the data first; to drop anyway, a superuser can SET "
+      "tenancy.allow_drop_with_data = on.");
 }

@@ -428,7 +428,8 @@ show_peer2_plan() {
 timing_session() {
   local role=${1:-app}
   {
-    if [[ $role == app ]]; then echo "$APP_PRELUDE"; else echo "\\o /dev/null"; echo "SET jit = $JIT;"; echo "\\o"; fi
+    # The superuser's session loads the library untimed too (the app's does in set_context).
+    if [[ $role == app ]]; then echo "$APP_PRELUDE"; else echo "\\o /dev/null"; echo "SET jit = $JIT;"; echo "SELECT tenancy.current_org_id();"; echo "\\o"; fi
     echo "SET statement_timeout = '${GUARD_TIMEOUT}s';"
     cat
   } | sql -At

@@ -26,7 +26,8 @@ pgbench_tps() {
 
 # Prints the machine's CPU time so far as "total steal" (clock ticks, from /proc/stat's cpu
 # line); steal is time the hypervisor gave to other guests while this one wanted to run.
-cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat; }
+# (printf %.0f: mawk prints numbers of 2^31 and more as 3e+09 with print.)
+cpu_ticks() { awk '/^cpu / {printf "%.0f %.0f\n", $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat; }
 
 # Prints the share of CPU time stolen since the cpu_ticks reading given as $1 ("total steal"),
 # in percent: a benchmark's timings are unreliable when it is high.
